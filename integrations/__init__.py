@@ -1,0 +1,1 @@
+"""Order sources for shop platforms, installed as ``dividebuy_checkout.integrations``."""
