@@ -9,7 +9,10 @@ subpackages are added; a hand-kept list would silently leave one out.
 
 from setuptools import find_packages, setup
 
-MAPPED = {"integrations": "dividebuy_checkout.integrations", "templates": "dividebuy_checkout.templates"}
+MAPPED = {
+    "integrations": "dividebuy_checkout.integrations",
+    "templates": "dividebuy_checkout.templates",
+}
 
 packages = find_packages(include=["dividebuy_checkout", "dividebuy_checkout.*"])
 package_dir = {"dividebuy_checkout": "dividebuy_checkout"}

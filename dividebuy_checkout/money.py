@@ -27,7 +27,7 @@ def to_money(value: MoneyLike, *, field: str = "amount", allow_negative: bool = 
     cannot hold most penny amounts exactly) and ``bool``. More than two decimal
     places is an error rather than a silent rounding: the caller meant something.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"The {field} must be given as a Decimal, string or integer, not a float.")
     if isinstance(value, Decimal):
         amount = value

@@ -66,7 +66,8 @@ class Settings:
 
     def __repr__(self) -> str:
         return (
-            f"Settings(client_id={self.client_id!r}, client_secret={_redacted(self.client_secret)}, "
+            f"Settings(client_id={self.client_id!r}, "
+            f"client_secret={_redacted(self.client_secret)}, "
             f"environment={self.environment!r}, base_url={self.resolved_base_url!r})"
         )
 

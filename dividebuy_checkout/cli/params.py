@@ -1,0 +1,45 @@
+"""Command-line argument types with one-line, field-level errors (exit status 2)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ..money import MoneyError, to_money
+
+
+class MoneyParam(click.ParamType):
+    """An amount of pounds: ``2000``, ``149.99``, ``£1,250.00``; never negative."""
+
+    name = "amount"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return to_money(str(value), field=param.human_readable_name if param else "amount")
+        except MoneyError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class DateParam(click.ParamType):
+    """A calendar date written ``YYYY-MM-DD``."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-11-23.", param, ctx)
+
+
+MONEY = MoneyParam()
+DATE = DateParam()

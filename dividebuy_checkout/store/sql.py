@@ -1,0 +1,248 @@
+"""``SqlStore``: the checkout store on SQLAlchemy Core.
+
+Every status change is a *conditional* update (``… WHERE status IN (expected)``)
+in one transaction with its audit row, so when a shopper's return and a
+reconcile race, exactly one of them records the transition and the other sees
+that it lost (and signals nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .checkouts import CheckoutRecord, CheckoutStatus, DuplicateLiveCheckout, Transition
+from .tables import checkouts, metadata, transitions
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for *url*; SQLite is set up for many threads (WAL, a busy timeout)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below take effect
+            cursor = dbapi_connection.cursor()
+            if ":memory:" not in url:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin_immediate(conn: Any) -> None:
+            # Take the write lock at the start of every transaction: SQLite's
+            # stand-in for SELECT … FOR UPDATE, so read-check-write is atomic.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class SqlStore:
+    """Checkouts and their audit trail in one SQL database."""
+
+    def __init__(self, url_or_engine: str | Engine = "sqlite:///dividebuy.sqlite3") -> None:
+        self.engine = (
+            make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        )
+        metadata.create_all(self.engine)
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, quote_id: str) -> CheckoutRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(checkouts).where(checkouts.c.quote_id == quote_id)).first()
+        return _record(row) if row else None
+
+    def live_for_order(self, order_id: str) -> CheckoutRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(checkouts).where(checkouts.c.live_order_id == order_id)
+            ).first()
+        return _record(row) if row else None
+
+    def for_order(self, order_id: str) -> list[CheckoutRecord]:
+        """Every quote the order has had, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(checkouts)
+                .where(checkouts.c.order_id == order_id)
+                .order_by(checkouts.c.created_at)
+            ).all()
+        return [_record(row) for row in rows]
+
+    def with_status(self, *statuses: CheckoutStatus) -> list[CheckoutRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(checkouts)
+                .where(checkouts.c.status.in_([s.value for s in statuses]))
+                .order_by(checkouts.c.created_at)
+            ).all()
+        return [_record(row) for row in rows]
+
+    def history(self, quote_id: str) -> list[Transition]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(transitions)
+                .where(transitions.c.quote_id == quote_id)
+                .order_by(transitions.c.id)
+            ).all()
+        return [
+            Transition(r.quote_id, r.from_status, r.to_status, r.source, r.note, _as_utc(r.at))
+            for r in rows
+        ]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def add(
+        self,
+        *,
+        quote_id: str,
+        order_id: str,
+        order_ref: str,
+        amount: Decimal,
+        credit_amount: Decimal,
+        term: int,
+        status: CheckoutStatus,
+        decision: str | None,
+        checkout_url: str | None,
+        supersede: str | None = None,
+        source: str = "checkout",
+    ) -> CheckoutRecord:
+        """Record a new quote as the order's live one (superseding *supersede* atomically).
+
+        Raises :class:`DuplicateLiveCheckout` if the order already has another live quote.
+        """
+        now = _now()
+        values = {
+            "quote_id": quote_id,
+            "order_id": order_id,
+            "order_ref": order_ref,
+            "live_order_id": order_id,
+            "amount": amount,
+            "credit_amount": credit_amount,
+            "term": term,
+            "status": status.value,
+            "decision": decision,
+            "checkout_url": checkout_url,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with self.engine.begin() as conn:
+                if supersede is not None:
+                    self._move(
+                        conn, supersede, CheckoutStatus.SUPERSEDED, None, source, "basket changed"
+                    )
+                conn.execute(insert(checkouts).values(**values))
+                conn.execute(
+                    insert(transitions).values(
+                        quote_id=quote_id,
+                        from_status=None,
+                        to_status=status.value,
+                        source=source,
+                        note=None,
+                        at=now,
+                    )
+                )
+        except IntegrityError:
+            raise DuplicateLiveCheckout(order_id) from None
+        record = self.get(quote_id)
+        assert record is not None
+        return record
+
+    def transition(
+        self,
+        quote_id: str,
+        to_status: CheckoutStatus,
+        *,
+        expected: Iterable[CheckoutStatus] = (CheckoutStatus.PENDING,),
+        source: str,
+        note: str | None = None,
+        **fields: Any,
+    ) -> CheckoutRecord | None:
+        """Move a checkout to *to_status* if it is in one of *expected*; record it once.
+
+        Returns the updated record, or ``None`` when the checkout was not in an
+        expected state (someone else already moved it): the caller then signals
+        nothing.
+        """
+        with self.engine.begin() as conn:
+            moved = self._move(conn, quote_id, to_status, list(expected), source, note, **fields)
+        return self.get(quote_id) if moved else None
+
+    def _move(
+        self,
+        conn: Any,
+        quote_id: str,
+        to_status: CheckoutStatus,
+        expected: list[CheckoutStatus] | None,
+        source: str,
+        note: str | None,
+        **fields: Any,
+    ) -> bool:
+        current = conn.execute(
+            select(checkouts.c.status).where(checkouts.c.quote_id == quote_id)
+        ).scalar_one_or_none()
+        if current is None:
+            return False
+        if expected is not None and current not in {s.value for s in expected}:
+            return False
+        now = _now()
+        values: dict[str, Any] = {"status": to_status.value, "updated_at": now, **fields}
+        if to_status is CheckoutStatus.SUPERSEDED:
+            values["live_order_id"] = None
+        result = conn.execute(
+            update(checkouts)
+            .where(checkouts.c.quote_id == quote_id, checkouts.c.status == current)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            return False
+        conn.execute(
+            insert(transitions).values(
+                quote_id=quote_id,
+                from_status=current,
+                to_status=to_status.value,
+                source=source,
+                note=note,
+                at=now,
+            )
+        )
+        return True
+
+
+def _record(row: Any) -> CheckoutRecord:
+    return CheckoutRecord(
+        quote_id=row.quote_id,
+        order_id=row.order_id,
+        order_ref=row.order_ref,
+        amount=Decimal(row.amount).quantize(Decimal("0.01")),
+        credit_amount=Decimal(row.credit_amount).quantize(Decimal("0.01")),
+        term=row.term,
+        status=CheckoutStatus(row.status),
+        decision=row.decision,
+        checkout_url=row.checkout_url,
+        dividebuy_order_id=row.dividebuy_order_id,
+        hold_reason=row.hold_reason,
+        created_at=_as_utc(row.created_at),
+        updated_at=_as_utc(row.updated_at),
+    )

@@ -1,0 +1,65 @@
+"""The SQL tables (SQLAlchemy Core). One place for the database's shape.
+
+``checkouts.live_order_id`` equals ``order_id`` while the checkout is live and
+is NULL once it is superseded; a unique constraint on it holds *one live quote
+per order* in every database (NULLs never collide), without partial indexes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+MONEY = Numeric(12, 2, asdecimal=True)
+
+checkouts = Table(
+    "dividebuy_checkouts",
+    metadata,
+    Column("quote_id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("order_ref", String(64), nullable=False),
+    Column("live_order_id", String(64), nullable=True),
+    Column("amount", MONEY, nullable=False),
+    Column("credit_amount", MONEY, nullable=False),
+    Column("term", Integer, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("decision", String(32), nullable=True),
+    Column("checkout_url", Text, nullable=True),
+    # DivideBuy's own order id (quote.order_ref_id), known once the quote completes
+    Column("dividebuy_order_id", String(64), nullable=True),
+    Column("hold_reason", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("live_order_id", name="uq_dividebuy_one_live_quote_per_order"),
+)
+
+#: every status change, timestamped: the audit trail
+transitions = Table(
+    "dividebuy_transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "quote_id",
+        String(64),
+        ForeignKey("dividebuy_checkouts.quote_id"),
+        nullable=False,
+        index=True,
+    ),
+    Column("from_status", String(32), nullable=True),
+    Column("to_status", String(32), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
