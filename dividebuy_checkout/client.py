@@ -69,6 +69,7 @@ class DivideBuyClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if settings is None:
             given = {
@@ -94,6 +95,7 @@ class DivideBuyClient:
             store=token_store or _DEFAULT_TOKEN_STORE,
             key=f"{settings.resolved_base_url}|{settings.client_id}",
             leeway=settings.token_leeway,
+            clock=clock,
         )
 
     @classmethod
@@ -165,7 +167,7 @@ class DivideBuyClient:
         body = self._call(
             routes.REFUND, path={"retailer_order_id": retailer_order_id}, json=payload
         )
-        return Refund.from_wire(body)
+        return _read_after_acting(routes.REFUND, Refund.from_wire, body)
 
     # -- plumbing -----------------------------------------------------------------------------
 

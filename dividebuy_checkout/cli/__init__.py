@@ -1,4 +1,4 @@
-"""``dividebuy-checkout``: the command line.
+"""Sell on DivideBuy credit: terms, quotes, settlement, refunds and a local sandbox.
 
 Exit status: 0 success, 1 a DivideBuy/API failure, 2 bad usage or input.
 Errors go to stderr as one clear line, never a traceback.
@@ -87,7 +87,18 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     group = build_group()
     group = click.version_option(package_name="dividebuy-checkout")(group)
-    group.main(args=argv, prog_name="dividebuy-checkout", obj=Runtime())
+    try:
+        code = group.main(
+            args=argv, prog_name="dividebuy-checkout", obj=Runtime(), standalone_mode=False
+        )
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_API_FAILURE)
+    except click.ClickException as exc:
+        # One line on stderr, never the usage block or a traceback.
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,7 @@ class MoneyParam(click.ParamType):
         if isinstance(value, Decimal):
             return value
         try:
-            return to_money(str(value), field=param.human_readable_name if param else "amount")
+            return to_money(str(value))
         except MoneyError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -42,4 +42,8 @@ class DateParam(click.ParamType):
 
 
 MONEY = MoneyParam()
+
+#: lets ``terms -5`` reach the amount's own check ("cannot be negative") instead
+#: of failing as an unknown option
+NEGATIVE_NUMBERS_AS_ARGUMENTS = {"ignore_unknown_options": True}
 DATE = DateParam()
