@@ -1,0 +1,146 @@
+"""A wheel built from the checkout works on its own in a fresh virtual environment.
+
+This is what a shop gets from ``pip install``: templates, static files and the
+nationality list inside the package, a working console script, and no generic
+top-level packages (``integrations``, ``templates``) dropped into site-packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def _checkout_files() -> list[str]:
+    """The files a clean clone would have (tracked, plus new files not ignored)."""
+    if not (ROOT / ".git").exists() or not shutil.which("git"):
+        pytest.skip("needs a git checkout to know which files belong to the project")
+    listing = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [name for name in listing.stdout.splitlines() if (ROOT / name).is_file()]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    source = tmp_path_factory.mktemp("clean-checkout")
+    for name in _checkout_files():
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    dist = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(dist),
+            str(source),
+        ],
+        check=True,
+    )
+    (built,) = dist.glob("dividebuy_checkout-*.whl")
+    return built
+
+
+def test_wheel_contents_stay_inside_the_package(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/")[0] for name in names}
+    assert {t for t in top_level if not t.endswith(".dist-info")} == {"dividebuy_checkout"}
+    for required in (
+        "dividebuy_checkout/data/uk-nationalities.txt",
+        "dividebuy_checkout/templates/__init__.py",
+        "dividebuy_checkout/integrations/__init__.py",
+        "dividebuy_checkout/py.typed",
+    ):
+        assert required in names
+    assert any(n.startswith("dividebuy_checkout/templates/dividebuy/") for n in names)
+    assert any(n.startswith("dividebuy_checkout/static/") for n in names)
+
+
+def test_installed_wheel_runs_the_sandbox_and_the_cli(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    bin_dir = env_dir / "bin"
+    subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        check=True,
+    )
+    site = subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert not (Path(site) / "integrations").exists()
+    assert not (Path(site) / "templates").exists()
+
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
+    clean_env["PYTHONPATH"] = ""  # nothing from the checkout may leak in
+    sandbox = subprocess.Popen(
+        [str(bin_dir / "dividebuy-checkout"), "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=clean_env,
+        cwd=tmp_path,
+    )
+    try:
+        first_line = sandbox.stdout.readline()
+        assert "listening on http://127.0.0.1:" in first_line, first_line
+        url = first_line.split("listening on ")[1].strip()
+        env = {
+            **clean_env,
+            "DIVIDEBUY_ENVIRONMENT": "local",
+            "DIVIDEBUY_BASE_URL": url,
+            "DIVIDEBUY_CLIENT_ID": "demo",
+            "DIVIDEBUY_CLIENT_SECRET": "demo-secret",
+        }
+        result = subprocess.run(
+            [str(bin_dir / "dividebuy-checkout"), "terms", "2000", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        body = json.loads(result.stdout)
+        assert body["order_value"] == "2000.00"
+        twelve = next(t for t in body["terms"] if t["months_in_term"] == 12)
+        assert twelve["available"] is True
+        assert twelve["regular_instalment_cost"] == "166.67"
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
