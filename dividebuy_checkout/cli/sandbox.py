@@ -20,9 +20,8 @@ def sandbox(host: str, port: int, token_lifetime: int | None, latency: float | N
 
     overrides = {"token_lifetime": token_lifetime, "latency": latency}
     config = SandboxConfig(**{k: v for k, v in overrides.items() if v is not None})
-    server = SandboxServer(host, port, config)
     try:
-        server.start()
+        server = SandboxServer(host, port, config, log_requests=True)
     except OSError as exc:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
     click.echo(f"DivideBuy sandbox listening on {server.url}")
@@ -31,11 +30,9 @@ def sandbox(host: str, port: int, token_lifetime: int | None, latency: float | N
         "DIVIDEBUY_CLIENT_ID=demo DIVIDEBUY_CLIENT_SECRET=demo"
     )
     try:
-        server.wait()
+        server.run()
     except KeyboardInterrupt:
-        click.echo("Stopping.")
-    finally:
-        server.stop()
+        click.echo("Stopped.")
 
 
 commands = [sandbox]
