@@ -28,7 +28,8 @@ FINAL_STATUSES = frozenset({COMPLETED, DECLINED, CANCELLED, EXPIRED})
 
 
 def _get(data: Mapping[str, Any], key: str, what: str) -> Any:
-    if not isinstance(data, Mapping) or key not in data:
+    # Decoded JSON objects are dicts; a plain type check keeps this hot path cheap.
+    if not isinstance(data, dict) or key not in data:
         raise MalformedResponseError(f"DivideBuy's {what} reply has no '{key}'.")
     return data[key]
 

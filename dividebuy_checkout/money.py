@@ -51,7 +51,18 @@ def to_money(value: MoneyLike, *, field: str = "amount", allow_negative: bool = 
 
 
 def from_wire(value: Any) -> Decimal:
-    """Read an amount from a decoded JSON body (already ``Decimal`` or ``int``)."""
+    """Read an amount from a decoded JSON body (already ``Decimal`` or ``int``).
+
+    The two shapes ``loads`` produces are read directly: this runs for every
+    figure of every terms reply, on product pages.
+    """
+    kind = type(value)
+    if kind is Decimal and value.is_finite():
+        quantised = value.quantize(PENNY)
+        if quantised == value:
+            return quantised
+    elif kind is int:
+        return Decimal(value).quantize(PENNY)
     if isinstance(value, bool) or value is None:
         raise MoneyError("Expected an amount of pounds.")
     if isinstance(value, float):  # only reachable when a caller decoded with floats
