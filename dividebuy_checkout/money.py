@@ -12,6 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+#: far above any order; keeps quantising inside the decimal context's precision
+MAX_AMOUNT = Decimal("1e15")
 
 MoneyLike = Decimal | str | int
 
@@ -43,11 +46,13 @@ def to_money(value: MoneyLike, *, field: str = "amount", allow_negative: bool = 
         raise MoneyError(f"The {field} must be a number of pounds, like 149.99.")
     if not amount.is_finite():
         raise MoneyError(f"The {field} must be a number of pounds, like 149.99.")
+    if abs(amount) >= MAX_AMOUNT:
+        raise MoneyError(f"The {field} is too large.")
     if amount != amount.quantize(PENNY, rounding=ROUND_HALF_UP):
         raise MoneyError(f"The {field} can have at most two decimal places.")
     if amount < 0 and not allow_negative:
         raise MoneyError(f"The {field} cannot be negative.")
-    return amount.quantize(PENNY)
+    return amount.quantize(PENNY) if amount else ZERO  # never "-0.00"
 
 
 def from_wire(value: Any) -> Decimal:

@@ -585,11 +585,7 @@ def _amount(value: Any, label: str, *, allow_negative: bool = False) -> Decimal:
         value = repr(value)
     if not isinstance(value, int | str | Decimal) or (isinstance(value, str) and len(value) > 32):
         raise MoneyError(invalid)
-    try:
-        amount = to_money(value, field=label, allow_negative=allow_negative)
-    except ArithmeticError:  # a number too large for pennies (decimal.InvalidOperation)
-        raise MoneyError(invalid) from None
-    return amount if amount else Decimal("0.00")  # never "-0.00"
+    return to_money(value, field=label, allow_negative=allow_negative)
 
 
 def parse_amount(value: Any, *, label: str) -> Decimal:

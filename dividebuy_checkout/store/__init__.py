@@ -7,6 +7,7 @@ Personal data from the application form (date of birth, income, bank details)
 is sent to DivideBuy and never stored here.
 """
 
+from . import ledger  # noqa: F401 — defines the ledger tables on the shared metadata
 from .checkouts import CheckoutRecord, CheckoutStatus, DuplicateLiveCheckout
 from .sql import SqlStore
 

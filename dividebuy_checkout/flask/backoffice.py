@@ -1,0 +1,367 @@
+"""The blueprint's back-office part: authenticated JSON endpoints over ``BackOfficeService``.
+
+Routes (under ``DIVIDEBUY_URL_PREFIX``, ``/dividebuy`` by default)::
+
+    POST /backoffice/settle                    {"orders": [{"order_id", "delivered_on"}]}
+    POST /backoffice/orders/<order_id>/refunds {"amount": "150.00"}  or {} for all that is left
+    GET  /backoffice/orders/<order_id>
+    POST /backoffice/refunds/<id>/confirm      {"succeeded": true, "dividebuy_refund_id": "…"}
+
+Authentication, one of:
+
+- ``DIVIDEBUY_BACKOFFICE_API_KEY``: ``Authorization: Bearer <key>``, compared in
+  constant time. With no key (and no decorator) configured the endpoints refuse
+  everything (403): a back office that moves money is never open by default.
+  These endpoints are exempt from Flask-WTF's CSRF check, because a browser
+  never adds the bearer header on its own.
+- ``DIVIDEBUY_BACKOFFICE_AUTH``: the shop's own decorator (or its import path,
+  ``"myshop.auth:staff_required"``). Then the shop's session authenticates, so
+  CSRF protection stays on: send the token in ``X-CSRFToken``.
+
+Bodies are checked with marshmallow: a bad body is a 400 with dotted field
+errors and changes nothing. Refusals are 404/409/422, DivideBuy failures 502.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.utils import import_string
+
+from ..backoffice import (
+    BackOfficeService,
+    CallFailed,
+    Ledger,
+    NothingToRefund,
+    OrderNotCompleted,
+    OrderNotFound,
+    RefundBlocked,
+    RefundExceedsRemaining,
+    RefundNotConfirmable,
+    RefundNotFound,
+    Refused,
+    SettleRow,
+)
+from ..backoffice.csv_import import MAX_ORDER_ID, parse_iso_date
+from ..backoffice.reports import refund_dict
+from ..money import MoneyError, loads, to_money
+from ..schemas import flatten_errors
+from ..settings import ConfigurationError
+from . import signals
+from .extension import DivideBuyState
+
+CONFIG_DEFAULTS: dict[str, Any] = {
+    #: the bearer key for the JSON endpoints; None = the endpoints refuse everything
+    "DIVIDEBUY_BACKOFFICE_API_KEY": None,
+    #: the shop's own auth decorator (or "module:name"), used instead of the API key
+    "DIVIDEBUY_BACKOFFICE_AUTH": None,
+    #: orders per DivideBuy settlement request
+    "DIVIDEBUY_SETTLEMENT_CHUNK_SIZE": 100,
+    #: the most orders one POST /backoffice/settle may carry (bigger runs: the CLI's --csv)
+    "DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS": 1000,
+}
+
+#: a shorter key can be guessed; refused at start-up
+MIN_KEY_LENGTH = 16
+
+_STATUS_FOR: list[tuple[type[Exception], int]] = [
+    (OrderNotFound, 404),
+    (RefundNotFound, 404),
+    (RefundExceedsRemaining, 422),
+    (OrderNotCompleted, 409),
+    (NothingToRefund, 409),
+    (RefundBlocked, 409),
+    (RefundNotConfirmable, 409),
+    (Refused, 422),
+    (CallFailed, 502),
+]
+
+
+# -- body schemas ---------------------------------------------------------------------------
+
+
+class MoneyField(fields.Field):
+    """Pounds as a JSON number or string (``150``, ``"150.00"``); never a float, never ≤ 0."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValidationError("Give an amount of pounds, like 150.00.")
+        try:
+            amount = to_money(value)
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from None
+        except ArithmeticError:  # 1e999999: too large to be pennies
+            raise ValidationError("The amount is not a usable number of pounds.") from None
+        if amount <= 0:
+            raise ValidationError("The amount must be more than 0.00; leave it out to refund all.")
+        return amount
+
+
+class IsoDateField(fields.Field):
+    """A date written ``YYYY-MM-DD`` (the same rule as the CSV import)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        day = parse_iso_date(value) if isinstance(value, str) else None
+        if day is None:
+            raise ValidationError("Give a date like 2026-11-23 (YYYY-MM-DD).")
+        return day
+
+
+class StrictBoolean(fields.Field):
+    """``true`` or ``false`` only: an operator's verdict on money is not guessed from "yes"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ValidationError("Give true or false.")
+        return value
+
+
+class SettleOrderSchema(Schema):
+    order_id = fields.String(required=True, validate=validate.Length(1, MAX_ORDER_ID))
+    delivered_on = IsoDateField(required=True)
+
+
+class SettleSchema(Schema):
+    orders = fields.List(fields.Nested(SettleOrderSchema), required=True)
+
+
+class RefundSchema(Schema):
+    amount = MoneyField(load_default=None, allow_none=True)
+
+
+class ConfirmSchema(Schema):
+    succeeded = StrictBoolean(required=True)
+    dividebuy_refund_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(1, 64)
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class BadBody(Exception):
+    def __init__(self, field_errors: dict[str, list[str]]) -> None:
+        super().__init__(field_errors)
+        self.field_errors = field_errors
+
+
+def _body(schema: Schema) -> dict[str, Any]:
+    """The request's JSON object, loaded by *schema* (amounts decoded as ``Decimal``)."""
+    if not request.is_json:
+        raise BadBody({"_body": ["Send a JSON object with Content-Type: application/json."]})
+    try:
+        data = loads(request.get_data(cache=False) or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise BadBody({"_body": ["The body is not valid JSON."]}) from None
+    if not isinstance(data, dict):
+        raise BadBody({"_body": ["The body must be a JSON object."]})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise BadBody(flatten_errors(exc.messages)) from None  # type: ignore[arg-type]
+
+
+# -- responses ------------------------------------------------------------------------------
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message, **extra}), status
+
+
+def _bad_body(exc: BadBody) -> tuple[Response, int]:
+    return _error(
+        400, "invalid_body", "The request body is not valid.", field_errors=exc.field_errors
+    )
+
+
+def _refusal(exc: Refused | CallFailed) -> tuple[Response, int]:
+    status = next(code for kind, code in _STATUS_FOR if isinstance(exc, kind))
+    extra: dict[str, Any] = {}
+    field = getattr(exc, "field", None)
+    if field:
+        extra["field_errors"] = {field: [str(exc)]}
+    if isinstance(exc, CallFailed) and exc.entry is not None:
+        extra["refund"] = refund_dict(exc.entry)
+    return _error(status, exc.code, str(exc), **extra)
+
+
+# -- authentication -------------------------------------------------------------------------
+
+
+def require_api_key(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass only requests with ``Authorization: Bearer <DIVIDEBUY_BACKOFFICE_API_KEY>``."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        key = current_app.config.get("DIVIDEBUY_BACKOFFICE_API_KEY")
+        if not key:
+            return _error(
+                403,
+                "backoffice_disabled",
+                "The back-office API is switched off: set DIVIDEBUY_BACKOFFICE_API_KEY (or "
+                "DIVIDEBUY_BACKOFFICE_AUTH) in the shop's configuration.",
+            )
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            return _unauthorised("Send the back-office API key as 'Authorization: Bearer <key>'.")
+        if not hmac.compare_digest(given.strip().encode(), str(key).encode()):
+            return _unauthorised("The back-office API key is not the configured one.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _unauthorised(message: str) -> tuple[Response, int]:
+    response, status = _error(401, "unauthorised", message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="dividebuy-backoffice"'
+    return response, status
+
+
+def _auth(app: Flask) -> tuple[Callable[[Callable[..., Any]], Callable[..., Any]], bool]:
+    """The decorator guarding the endpoints, and whether it is the API key (CSRF-exempt)."""
+    custom = app.config.get("DIVIDEBUY_BACKOFFICE_AUTH")
+    if custom:
+        decorator = import_string(custom.replace(":", ".")) if isinstance(custom, str) else custom
+        if not callable(decorator):
+            raise ConfigurationError("DIVIDEBUY_BACKOFFICE_AUTH must be a view decorator.")
+        return decorator, False
+    key = app.config.get("DIVIDEBUY_BACKOFFICE_API_KEY")
+    if key and len(str(key)) < MIN_KEY_LENGTH:
+        raise ConfigurationError(
+            f"DIVIDEBUY_BACKOFFICE_API_KEY is too short: use at least {MIN_KEY_LENGTH} random "
+            "characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+        )
+    return require_api_key, True
+
+
+def _exempt_from_csrf(bp: Blueprint, app: Flask, views: list[Callable[..., Any]]) -> None:
+    """Exempt the bearer-key endpoints from Flask-WTF's CSRF check, if the app has one.
+
+    CSRFProtect may be set up before or after DivideBuy: exempt now if it is
+    there, else on each request before CSRFProtect's own check (which an
+    extension set up later registers after this hook).
+    """
+
+    def exempt() -> None:
+        csrf = app.extensions.get("csrf")
+        if csrf is not None and hasattr(csrf, "exempt"):
+            for view in views:
+                csrf.exempt(view)
+
+    exempt()
+    bp.before_app_request(exempt)
+
+
+# -- the part -------------------------------------------------------------------------------
+
+
+def _notifier(app: Flask) -> Callable[..., None]:
+    def notify(event: str, **payload: Any) -> None:
+        getattr(signals, event).send(app, **payload)
+
+    return notify
+
+
+def make_service(app: Flask, state: DivideBuyState) -> BackOfficeService:
+    """The app's back-office service: its client and store, signals sent with the app."""
+    return BackOfficeService(
+        state.client,
+        state.store,
+        Ledger(state.store.engine),
+        chunk_size=int(app.config["DIVIDEBUY_SETTLEMENT_CHUNK_SIZE"]),
+        notify=_notifier(app),
+    )
+
+
+def ensure_flask_cli(app: Flask, state: DivideBuyState) -> None:
+    """Make ``flask dividebuy …`` run the package's commands with this app's services.
+
+    The extension may register the group itself; this only fills the gap when it
+    has not (and a later registration simply replaces this one).
+    """
+    if "dividebuy" in app.cli.commands:
+        return
+    from ..cli import build_group
+    from ..cli.runtime import Runtime
+
+    @click.pass_context
+    def with_app_runtime(ctx: click.Context) -> None:
+        ctx.obj = Runtime(state=state, client=state.client, store=state.store)
+
+    group = build_group("dividebuy")
+    group.help = "DivideBuy: settle, refund, orders, quotes, terms (with this app's settings)."
+    group.callback = with_app_runtime
+    app.cli.add_command(group)
+
+
+def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
+    service = make_service(app, state)
+    state.services["backoffice"] = service
+    ensure_flask_cli(app, state)
+    guard, is_api_key = _auth(app)
+    max_orders = int(app.config["DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS"])
+
+    def backoffice_settle() -> Any:
+        try:
+            body = _body(SettleSchema())
+        except BadBody as exc:
+            return _bad_body(exc)
+        if not body["orders"] or len(body["orders"]) > max_orders:
+            return _bad_body(
+                BadBody({"orders": [f"Give between 1 and {max_orders} orders per request."]})
+            )
+        rows = [SettleRow(o["order_id"], o["delivered_on"]) for o in body["orders"]]
+        report = service.settle_rows(rows)
+        return jsonify(report.to_dict()), 502 if report.failed else 200
+
+    def backoffice_refund(order_id: str) -> Any:
+        try:
+            body = _body(RefundSchema())
+        except BadBody as exc:
+            return _bad_body(exc)
+        try:
+            entry = service.refund(order_id, body["amount"])
+        except (Refused, CallFailed) as exc:
+            return _refusal(exc)
+        return jsonify({"refund": refund_dict(entry)}), 201
+
+    def backoffice_order(order_id: str) -> Any:
+        try:
+            status = service.order_status(order_id)
+        except Refused as exc:
+            return _refusal(exc)
+        return jsonify(status.to_dict())
+
+    def backoffice_confirm_refund(refund_id: int) -> Any:
+        try:
+            body = _body(ConfirmSchema())
+        except BadBody as exc:
+            return _bad_body(exc)
+        try:
+            entry = service.confirm_refund(
+                refund_id,
+                body["succeeded"],
+                dividebuy_refund_id=body["dividebuy_refund_id"],
+                note=body["note"],
+            )
+        except (Refused, CallFailed) as exc:
+            return _refusal(exc)
+        return jsonify({"refund": refund_dict(entry)})
+
+    routes = [
+        ("/backoffice/settle", backoffice_settle, ["POST"]),
+        ("/backoffice/orders/<order_id>/refunds", backoffice_refund, ["POST"]),
+        ("/backoffice/orders/<order_id>", backoffice_order, ["GET"]),
+        ("/backoffice/refunds/<int:refund_id>/confirm", backoffice_confirm_refund, ["POST"]),
+    ]
+    guarded = []
+    for rule, view, methods in routes:
+        protected = wraps(view)(guard(view))
+        guarded.append(protected)
+        bp.add_url_rule(rule, view.__name__, protected, methods=methods)
+    if is_api_key:
+        _exempt_from_csrf(bp, app, guarded)
