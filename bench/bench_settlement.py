@@ -47,6 +47,7 @@ from dividebuy_checkout.backoffice import BackOfficeService, Outcome, read_settl
 from dividebuy_checkout.client import DivideBuyClient
 from dividebuy_checkout.money import loads
 from dividebuy_checkout.sandbox import SandboxConfig, SandboxServer
+from dividebuy_checkout.schemas.examples import example_quote_for
 from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import CheckoutStatus, SqlStore
 from dividebuy_checkout.store.ledger import settlements
@@ -57,48 +58,7 @@ TOTAL = Decimal("600.00")
 
 
 def quote_payload(order_id: str) -> dict[str, Any]:
-    return {
-        "customer": {
-            "title": "Mr",
-            "first_name": "Bench",
-            "last_name": "Mark",
-            "date_of_birth": "1980-01-01",
-            "mobile_number": "07700900123",
-            "address": {
-                "house_number": "1",
-                "address_line_1": "High Street",
-                "town": "Leeds",
-                "postcode": "LS1 4AP",
-                "time_at_address": "05-02",
-            },
-            "income_type": "Employed full-time",
-            "residential_status": "No, renting",
-            "rent": 650,
-            "ip_address": "203.0.113.7",
-            "nationality": "British",
-        },
-        "order": {
-            "retailer_order_id": order_id,
-            "retailer_order_ref": f"REF-{order_id}",
-            "selected_instalment_term": 12,
-            "instalment_date": 1,
-            "subtotal": Decimal("500.00"),
-            "vat_rate": 20,
-            "vat": Decimal("100.00"),
-            "shipping": Decimal("0.00"),
-            "shipping_method": "free_shipping",
-            "shipping_label": "Free Shipping",
-            "discount": Decimal("0.00"),
-            "time_discount_applied": "beforeVat",
-            "total": TOTAL,
-            "is_default_shipping": 1,
-            "is_default_billing": 1,
-            "upfront_payment": Decimal("0.00"),
-            "credit_amount": TOTAL,
-            "redirect_url": f"https://shop.example/return?order={order_id}",
-            "line_items": [{"name": "Chair", "quantity": 1, "price_including_vat": "600.00"}],
-        },
-    }
+    return example_quote_for(order_id, TOTAL)
 
 
 def set_up(server: SandboxServer, client: DivideBuyClient, store: SqlStore, count: int) -> None:

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import routes
+from ..schemas.history import UK
 from .config import SandboxConfig
 from .errors import Conflict, Invalid, NotFound, Unauthenticated
 from .faults import Fault, FaultQueue, parse_fault_status
@@ -46,7 +47,7 @@ from .records import (
     iso,
 )
 from .records import DECLINED as STATUS_DECLINED
-from .validation import FieldError, read_amount, read_date, read_int, validate_quote
+from .validation import FieldError, load_quote, read_amount, read_date
 
 #: The route-table names (``routes.REFUND`` → ``"REFUND"``): what faults are armed on.
 ROUTE_NAMES: tuple[str, ...] = tuple(
@@ -193,21 +194,22 @@ class SandboxState:
     # -- quotes ------------------------------------------------------------------------------
 
     def create_quote(self, payload: Any, *, base_url: str) -> QuoteRecord:
-        """Validate a create-quote body and record the quote; raises :class:`Invalid`."""
+        """Validate a create-quote body (the shared UK schema, with the terms the rate card
+        offers for its total) and record the quote; raises :class:`Invalid`."""
         with self._lock:
             config = self._config
-            errors = validate_quote(payload, rate_card=config.rate_card)
-            if errors:
-                raise Invalid(errors)
-            customer, order = payload["customer"], payload["order"]
-            decision = decision_for(customer.get("last_name"))
-            term = read_int(order["selected_instalment_term"], "order.selected_instalment_term")
-            entry = config.term(term)
-            assert entry is not None  # validate_quote checked it
-            total = read_amount(order["total"], "order.total")
-            upfront = read_amount(order["upfront_payment"], "order.upfront_payment")
-            credit = read_amount(order["credit_amount"], "order.credit_amount")
             now = self.now()
+            # The shared UK schema, judged on the sandbox clock's date in the UK.
+            today = datetime.fromtimestamp(now, UK).date()
+            body = load_quote(payload, rate_card=config.rate_card, today=today)
+            customer, order = body["customer"], body["order"]
+            decision = decision_for(customer["last_name"])
+            term: int = order["selected_instalment_term"]
+            entry = config.term(term)
+            assert entry is not None  # load_quote offered only the rate card's terms
+            total: Decimal = order["total"]
+            upfront: Decimal = order["upfront_payment"]
+            credit: Decimal = order["credit_amount"]
             quote_id = str(uuid.uuid4())
             declined = decision == DECLINED
             quote = QuoteRecord(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -85,3 +86,34 @@ def example_quote_payload(today: Today = None) -> dict[str, Any]:
             "account_name": "Ada O'Neill",
         },
     }
+
+
+def example_quote_for(
+    order_id: str,
+    total: Decimal,
+    *,
+    upfront: Decimal = Decimal("0.00"),
+    term: int = 12,
+    today: Today = None,
+) -> dict[str, Any]:
+    """:func:`example_quote_payload` for one order of *total* pounds (tests, benches, demos).
+
+    The order is one line at 20 % VAT, paid for with no payment block (the
+    shopper gives bank details at DivideBuy).
+    """
+    payload = example_quote_payload(today)
+    payload.pop("payment", None)
+    subtotal = (total / Decimal("1.2")).quantize(Decimal("0.01"))
+    payload["order"].update(
+        retailer_order_id=order_id,
+        retailer_order_ref=f"REF-{order_id}",
+        selected_instalment_term=term,
+        subtotal=subtotal,
+        vat=total - subtotal,
+        total=total,
+        upfront_payment=upfront,
+        credit_amount=total - upfront,
+        redirect_url=f"https://shop.example/dividebuy/return?order={order_id}",
+        line_items=[{"name": "Sofa", "quantity": 1, "price_including_vat": total}],
+    )
+    return payload

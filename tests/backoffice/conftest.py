@@ -8,7 +8,6 @@ DivideBuy's order id.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from dividebuy_checkout.backoffice import BackOfficeService
 from dividebuy_checkout.client import DivideBuyClient
 from dividebuy_checkout.money import loads
 from dividebuy_checkout.sandbox import RateCardEntry, SandboxConfig, SandboxServer
+from dividebuy_checkout.schemas.examples import example_quote_for
 from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import CheckoutRecord, CheckoutStatus, SqlStore
 from dividebuy_checkout.store.tables import checkouts
@@ -75,22 +75,7 @@ def store(tmp_path: Path) -> SqlStore:
 
 
 def quote_payload(order_id: str, total: Decimal, upfront: Decimal = Decimal("0.00")) -> dict:
-    payload = copy.deepcopy(_BASE)
-    order = payload["order"]
-    order.update(
-        retailer_order_id=order_id,
-        retailer_order_ref=f"REF-{order_id}",
-        subtotal=(total / Decimal("1.2")).quantize(Decimal("0.01")),
-        total=total,
-        upfront_payment=upfront,
-        credit_amount=total - upfront,
-        redirect_url=f"https://shop.example/dividebuy/return?order={order_id}",
-    )
-    order["vat"] = total - order["subtotal"]
-    order["line_items"] = [
-        {"name": "Sofa", "sku": "SOFA-1", "quantity": 1, "price_including_vat": str(total)}
-    ]
-    return payload
+    return example_quote_for(order_id, total, upfront=upfront)
 
 
 @dataclass
@@ -182,38 +167,3 @@ def service(client: DivideBuyClient, store: SqlStore, events: list) -> BackOffic
     return BackOfficeService(
         client, store, chunk_size=100, notify=lambda event, **kw: events.append((event, kw))
     )
-
-
-_BASE: dict[str, Any] = {
-    "customer": {
-        "title": "Ms",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1985-12-10",
-        "mobile_number": "07700900123",
-        "address": {
-            "house_number": "12",
-            "address_line_1": "High Street",
-            "town": "Leeds",
-            "postcode": "LS1 4AP",
-            "time_at_address": "05-02",
-        },
-        "income_type": "Employed full-time",
-        "residential_status": "No, renting",
-        "rent": 650,
-        "ip_address": "203.0.113.7",
-        "nationality": "British",
-    },
-    "order": {
-        "selected_instalment_term": 12,
-        "instalment_date": 1,
-        "vat_rate": 20,
-        "shipping": Decimal("0.00"),
-        "shipping_method": "free_shipping",
-        "shipping_label": "Free Shipping",
-        "discount": Decimal("0.00"),
-        "time_discount_applied": "beforeVat",
-        "is_default_shipping": 1,
-        "is_default_billing": 1,
-    },
-}

@@ -11,6 +11,7 @@ import httpx
 
 from dividebuy_checkout import routes
 from dividebuy_checkout.money import dumps, loads
+from dividebuy_checkout.schemas import example_quote_payload
 
 BASIC = ("shop-client-id", "shop-client-secret")
 
@@ -79,56 +80,35 @@ class Api:
         return loads(self.get_quote(quote["id"]).content)["data"]["quote"]
 
 
-_BASE: dict[str, Any] = {
-    "customer": {
-        "title": "Ms",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1985-12-10",
-        "mobile_number": "07700900123",
-        "address": {
-            "house_number": "12",
-            "address_line_1": "High Street",
-            "town": "Leeds",
-            "postcode": "LS1 4AP",
-            "time_at_address": "05-02",
-        },
-        "income_type": "Employed full-time",
-        "residential_status": "No, renting",
-        "rent": 650,
-        "ip_address": "203.0.113.7",
-        "nationality": "British",
-    },
-    "order": {
-        "retailer_order_id": "1001",
-        "retailer_order_ref": "SHOP-1001",
-        "selected_instalment_term": 12,
-        "instalment_date": 1,
-        "subtotal": Decimal("1666.67"),
-        "vat_rate": 20,
-        "vat": Decimal("333.33"),
-        "shipping": Decimal("0.00"),
-        "shipping_method": "free_shipping",
-        "shipping_label": "Free Shipping",
-        "discount": Decimal("0.00"),
-        "time_discount_applied": "beforeVat",
-        "total": Decimal("2000.00"),
-        "is_default_shipping": 1,
-        "is_default_billing": 1,
-        "upfront_payment": Decimal("0.00"),
-        "credit_amount": Decimal("2000.00"),
-        "redirect_url": "https://shop.example/dividebuy/return?order=1001&sig=Zm9v%2Fbar%3D",
-        "line_items": [
-            {"name": "Sofa", "sku": "SOFA-1", "quantity": 1, "price_including_vat": "2000.00"}
-        ],
-    },
+#: where a quote sends the shopper back (the query string must survive exactly)
+RETURN_URL = "https://shop.example/dividebuy/return?order=1001&sig=Zm9v%2Fbar%3D"
+
+#: The figures and references the sandbox tests read back, laid over the schemas'
+#: example payload (so the body is valid under the full UK rules, defined once).
+_ORDER: dict[str, Any] = {
+    "retailer_order_id": "1001",
+    "retailer_order_ref": "SHOP-1001",
+    "selected_instalment_term": 12,
+    "subtotal": Decimal("1666.67"),
+    "vat": Decimal("333.33"),
+    "shipping": Decimal("0.00"),
+    "discount": Decimal("0.00"),
+    "total": Decimal("2000.00"),
+    "upfront_payment": Decimal("0.00"),
+    "credit_amount": Decimal("2000.00"),
+    "redirect_url": RETURN_URL,
+    "line_items": [
+        {"name": "Sofa", "sku": "SOFA-1", "quantity": 1, "price_including_vat": "2000.00"}
+    ],
 }
 
 
 def quote_payload(**changes: Any) -> dict[str, Any]:
-    """A valid create-quote body; ``order__total=...`` style keys change nested fields,
-    and a value of ``DROP`` removes the field."""
-    payload = copy.deepcopy(_BASE)
+    """A valid create-quote body (:func:`example_quote_payload`, for today, with a £2,000
+    order); ``order__total=...`` style keys change nested fields, and a value of ``DROP``
+    removes the field."""
+    payload = example_quote_payload()
+    payload["order"].update(copy.deepcopy(_ORDER))
     for key, value in changes.items():
         *parents, leaf = key.split("__")
         target = payload

@@ -6,9 +6,7 @@ import httpx
 
 from dividebuy_checkout.money import loads
 
-from .helpers import DROP
-
-RETURN_URL = "https://shop.example/dividebuy/return?order=1001&sig=Zm9v%2Fbar%3D"
+from .helpers import DROP, RETURN_URL
 
 
 def _status(api, quote_id):
