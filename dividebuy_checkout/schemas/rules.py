@@ -160,8 +160,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: str) -> str:
-    """Trim, collapse runs of whitespace (newlines too) to one space, drop control characters."""
-    return _CONTROL.sub("", " ".join(value.split()))
+    """Turn control characters into spaces, then trim and collapse runs of spaces to one.
+
+    In that order: dropping a control character can leave spaces side by side or
+    at an end, and cleaning must be idempotent (``load(load(x)) == load(x)``).
+    """
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def text_rule(

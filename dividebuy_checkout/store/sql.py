@@ -72,6 +72,21 @@ class SqlStore:
             row = conn.execute(select(checkouts).where(checkouts.c.quote_id == quote_id)).first()
         return _record(row) if row else None
 
+    def by_return_ref(self, return_ref: str) -> CheckoutRecord | None:
+        """The checkout whose signed return URL carries *return_ref*."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(checkouts).where(checkouts.c.return_ref == return_ref)
+            ).first()
+        return _record(row) if row else None
+
+    def return_ref(self, quote_id: str) -> str | None:
+        """The return reference recorded with a checkout (to sign its return URL again)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(checkouts.c.return_ref).where(checkouts.c.quote_id == quote_id)
+            ).scalar_one_or_none()
+
     def live_for_order(self, order_id: str) -> CheckoutRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -126,9 +141,13 @@ class SqlStore:
         checkout_url: str | None,
         supersede: str | None = None,
         source: str = "checkout",
+        return_ref: str | None = None,
+        supersede_expected: Iterable[CheckoutStatus] | None = None,
     ) -> CheckoutRecord:
         """Record a new quote as the order's live one (superseding *supersede* atomically).
 
+        With *supersede_expected*, *supersede* is replaced only while it is in one of
+        those states (a quote that completed meanwhile is never replaced).
         Raises :class:`DuplicateLiveCheckout` if the order already has another live quote.
         """
         now = _now()
@@ -143,14 +162,21 @@ class SqlStore:
             "status": status.value,
             "decision": decision,
             "checkout_url": checkout_url,
+            "return_ref": return_ref,
             "created_at": now,
             "updated_at": now,
         }
         try:
             with self.engine.begin() as conn:
                 if supersede is not None:
+                    expected = None if supersede_expected is None else list(supersede_expected)
                     self._move(
-                        conn, supersede, CheckoutStatus.SUPERSEDED, None, source, "basket changed"
+                        conn,
+                        supersede,
+                        CheckoutStatus.SUPERSEDED,
+                        expected,
+                        source,
+                        "basket changed",
                     )
                 conn.execute(insert(checkouts).values(**values))
                 conn.execute(

@@ -40,6 +40,9 @@ checkouts = Table(
     # DivideBuy's own order id (quote.order_ref_id), known once the quote completes
     Column("dividebuy_order_id", String(64), nullable=True),
     Column("hold_reason", Text, nullable=True),
+    # The random reference the signed return URL carries: the quote id does not exist yet
+    # when order.redirect_url is sent, so the return is matched to its quote by this.
+    Column("return_ref", String(64), nullable=True, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("live_order_id", name="uq_dividebuy_one_live_quote_per_order"),

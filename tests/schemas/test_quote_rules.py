@@ -373,3 +373,12 @@ def test_errors_sit_at_their_wire_paths():
         "customer.previous_addresses.0.time_at_address": [rules.PREVIOUS_TIME_MISSING],
         "order.credit_amount": [rules.CREDIT_MISMATCH],
     }
+
+
+def test_cleaning_free_text_is_idempotent_around_control_characters():
+    # Found by hypothesis: "0 \x1b" cleaned to "0 " and then to "0".
+    for raw in ("0 \x1b", "\x1b 12 \x07 ", "a\x00\x00 b"):
+        once = rules.clean_text(raw)
+        assert rules.clean_text(once) == once
+        assert once == once.strip() and "  " not in once
+    assert rules.clean_text("Flat 1\nHigh Street") == "Flat 1 High Street"

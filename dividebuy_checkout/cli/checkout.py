@@ -1,0 +1,152 @@
+"""``reconcile``: bring pending DivideBuy checkouts up to date.
+
+A main path, not a fallback: a shopper who closes the tab at DivideBuy never
+comes back through the return URL, a REFERRED application completes when its
+guarantor applies, and a shopper may sign days later. Run it every few minutes
+(cron, a scheduler, a worker)::
+
+    flask dividebuy reconcile                     # in a Flask shop: signals fire
+    dividebuy-checkout reconcile --order-source myshop.orders:source
+
+Each pending checkout is read with ``GET /quotes/{id}`` and its outcome recorded
+exactly as a shopper's return would record it (amount check included), once:
+a return racing with it records nothing twice. Exit status 0 when every pending
+checkout was checked, 1 when DivideBuy could not be asked about some (they stay
+pending and are tried again next run), 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from ..checkout import CheckoutService, ReconcileReport
+from . import CliError
+from .output import emit
+from .runtime import Runtime, pass_runtime
+
+EXIT_USAGE = 2
+
+
+def load_order_source(spec: str) -> Any:
+    """``"package.module:name"`` → the object (called first if it is a factory)."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise CliError(f"--order-source {spec!r} must look like 'package.module:name'.", EXIT_USAGE)
+    try:
+        target = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise CliError(f"Cannot load the order source {spec!r}: {exc}.", EXIT_USAGE) from None
+    if not callable(getattr(target, "get_order", None)) and callable(target):
+        target = target()
+    if not callable(getattr(target, "get_order", None)):
+        raise CliError(f"{spec!r} has no get_order(order_id) method.", EXIT_USAGE)
+    return target
+
+
+def _service(runtime: Runtime, order_source: str | None) -> CheckoutService:
+    def standalone(rt: Runtime) -> CheckoutService:
+        if rt.state is not None and not order_source:
+            raise CliError(
+                "This app has no DivideBuy checkout: give DivideBuy(app, order_source=…).",
+                EXIT_USAGE,
+            )
+        if not order_source:
+            raise CliError(
+                "reconcile compares each completed quote with the order as the shop holds it, "
+                "so it needs the shop's order source: run `flask dividebuy reconcile` in the "
+                "shop, or give --order-source package.module:name (or DIVIDEBUY_ORDER_SOURCE).",
+                EXIT_USAGE,
+            )
+        return CheckoutService(rt.client, rt.store, load_order_source(order_source))
+
+    return runtime.service("checkout", standalone)
+
+
+def _rows(report: ReconcileReport) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "quote_id": after.quote_id,
+            "order_id": after.order_id,
+            "from": before.status.value,
+            "to": after.status.value,
+            "note": after.hold_reason or "",
+        }
+        for before, after in report.changed
+    ]
+    rows += [
+        {
+            "quote_id": record.quote_id,
+            "order_id": record.order_id,
+            "from": record.status.value,
+            "to": "(not checked)",
+            "note": why,
+        }
+        for record, why in report.failed
+    ]
+    return rows
+
+
+@click.command()
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="MINUTES",
+    help="Skip quotes created less than MINUTES ago (the shopper may still be at DivideBuy).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Check at most this many quotes."
+)
+@click.option(
+    "--order-source",
+    envvar="DIVIDEBUY_ORDER_SOURCE",
+    default=None,
+    metavar="MODULE:NAME",
+    help="The shop's order source (not needed under `flask dividebuy`).",
+)
+@click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
+@pass_runtime
+def reconcile(
+    runtime: Runtime,
+    older_than: int,
+    limit: int | None,
+    order_source: str | None,
+    json_output: bool,
+) -> None:
+    """Ask DivideBuy about every pending checkout and record what changed.
+
+    Orders whose shopper never came back are completed (or cancelled, expired,
+    put on hold when the amounts no longer match the order) exactly as a return
+    would do it, and announced once.
+    """
+    service = _service(runtime, order_source)
+    report = service.reconcile(older_than=timedelta(minutes=older_than), limit=limit)
+    rows = _rows(report)
+    data = {
+        "checked": report.checked,
+        "changed": len(report.changed),
+        "failed": len(report.failed),
+        "checkouts": rows,
+    }
+    if json_output:
+        emit(data, json_output=True)
+    else:
+        click.echo(
+            f"Checked {report.checked} pending checkout(s): {len(report.changed)} changed, "
+            f"{len(report.failed)} could not be checked."
+        )
+        if rows:
+            emit(data, json_output=False, table=rows)
+    if not report.ok:
+        raise CliError(
+            f"DivideBuy could not be asked about {len(report.failed)} checkout(s); they stay "
+            "pending and are checked again on the next run."
+        )
+
+
+commands = [reconcile]

@@ -1,0 +1,437 @@
+"""The blueprint's checkout part: application form, submit, verified return, outcome pages.
+
+Routes (under ``DIVIDEBUY_URL_PREFIX``, ``/dividebuy`` by default)::
+
+    GET  /apply/<token>   the application form for the order a signed start link names
+    POST /apply/<token>   submit it: a quote, then 303 to DivideBuy (or the decline page)
+    GET  /return?ref=…    where DivideBuy sends the shopper back (order.redirect_url)
+
+The shop links to the form with ``dividebuy_checkout_url(order_id)`` (a template
+global), so an order's form — which shows its customer's name and address —
+cannot be opened by guessing an order id.
+
+Thin by design: every decision is :class:`~dividebuy_checkout.checkout.CheckoutService`'s.
+This module translates HTTP to its calls, its errors to pages, and its events
+to the blinker signals of :mod:`.signals`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.routing import BuildError
+
+from ..checkout import (
+    AlreadyFinanced,
+    BadReference,
+    CheckoutService,
+    DivideBuyUnavailable,
+    InvalidApplication,
+    NotFinanceable,
+    OrderNotFound,
+    OutcomeUnknown,
+    ReferenceSigner,
+    SlidingWindowLimiter,
+)
+from ..money import format_gbp
+from ..orders import Order
+from ..settings import ConfigurationError
+from ..store import CheckoutRecord, CheckoutStatus
+from . import signals
+from .extension import DivideBuyState
+from .forms import (
+    MAX_PREVIOUS_ADDRESSES,
+    ApplicationForm,
+    FormErrors,
+    anchor_for,
+    answers_from,
+    asked_fields,
+    map_errors,
+    needs_another_address,
+    prefill,
+)
+
+log = logging.getLogger("dividebuy_checkout.flask.checkout")
+
+CONFIG_DEFAULTS: dict[str, Any] = {
+    #: None: on when an order source is given; True: an order source is required at start-up
+    "DIVIDEBUY_CHECKOUT_ENABLED": None,
+    #: seconds a return link stays valid (a shopper may take a while at DivideBuy)
+    "DIVIDEBUY_RETURN_MAX_AGE": 2 * 24 * 3600,
+    #: seconds a link to the application form stays valid
+    "DIVIDEBUY_START_MAX_AGE": 24 * 3600,
+    #: submits and returns per client address; None switches the limit off
+    "DIVIDEBUY_RATE_LIMIT": "20/minute",
+    #: endpoint to redirect to when the order is paid (called with order_id=…); None: a page
+    "DIVIDEBUY_SUCCESS_ENDPOINT": None,
+    #: endpoint of the shop's other payment methods (called with order_id=…)
+    "DIVIDEBUY_PAYMENT_METHODS_ENDPOINT": None,
+    #: the shop's layout template for the checkout pages (needs blocks "title" and "content")
+    "DIVIDEBUY_LAYOUT_TEMPLATE": None,
+    #: seconds DivideBuy's terms for an amount are reused
+    "DIVIDEBUY_TERMS_CACHE_SECONDS": 300,
+    #: months of address history DivideBuy needs
+    "DIVIDEBUY_MIN_HISTORY_MONTHS": 36,
+}
+
+DEFAULT_LAYOUT = "dividebuy/_layout.html"
+#: checkout pages hold personal data and signed links: never cached, never sent on as Referer
+_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+
+
+def _notifier(app: Flask) -> Callable[..., None]:
+    """Events of the core → the blinker signal of the same name, sent with the app."""
+
+    def notify(event: str, record: CheckoutRecord, **extra: Any) -> None:
+        getattr(signals, event).send(app, record=record, **extra)
+
+    return notify
+
+
+def make_service(app: Flask, state: DivideBuyState) -> CheckoutService:
+    """The app's checkout service; raises :class:`ConfigurationError` for what is missing."""
+    if state.order_source is None:
+        raise ConfigurationError(
+            "DivideBuy checkout needs an order source: DivideBuy(app, order_source=…) with a "
+            "get_order(order_id) method (or set DIVIDEBUY_CHECKOUT_ENABLED = False)."
+        )
+    secret = app.config.get("SECRET_KEY")
+    if not secret:
+        raise ConfigurationError(
+            "DivideBuy checkout signs its return links with the app's SECRET_KEY: set "
+            "app.config['SECRET_KEY'] to a long random value before DivideBuy(app)."
+        )
+    keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or []), secret]
+    try:
+        signer = ReferenceSigner(
+            keys,
+            return_max_age=int(app.config["DIVIDEBUY_RETURN_MAX_AGE"]),
+            start_max_age=int(app.config["DIVIDEBUY_START_MAX_AGE"]),
+        )
+        return CheckoutService(
+            state.client,
+            state.store,
+            state.order_source,
+            signer=signer,
+            notify=_notifier(app),
+            terms_ttl=float(app.config["DIVIDEBUY_TERMS_CACHE_SECONDS"]),
+            min_history_months=int(app.config["DIVIDEBUY_MIN_HISTORY_MONTHS"]),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"DivideBuy checkout cannot start: {exc}") from None
+
+
+def _limiter(app: Flask) -> SlidingWindowLimiter | None:
+    spec = app.config["DIVIDEBUY_RATE_LIMIT"]
+    if not spec:
+        return None
+    try:
+        return SlidingWindowLimiter.from_spec(str(spec))
+    except ValueError as exc:
+        raise ConfigurationError(f"DIVIDEBUY_RATE_LIMIT: {exc}") from None
+
+
+def register_cli(app: Flask, state: DivideBuyState) -> None:
+    """``flask dividebuy …``: every CLI module's commands, with this app's services."""
+    if "dividebuy" in app.cli.commands:
+        return
+    from ..cli import build_group
+    from ..cli.runtime import Runtime
+
+    @click.pass_context
+    def with_app_runtime(ctx: click.Context) -> None:
+        ctx.obj = Runtime(state=state, client=state.client, store=state.store)
+
+    group = build_group("dividebuy")
+    group.help = "DivideBuy: reconcile, settle, refund, orders, terms (with this app's settings)."
+    group.callback = with_app_runtime
+    app.cli.add_command(group)
+
+
+def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
+    register_cli(app, state)
+    enabled = app.config["DIVIDEBUY_CHECKOUT_ENABLED"]
+    if enabled is None:
+        enabled = state.order_source is not None
+    if not enabled:
+        log.info("DivideBuy checkout is off for %s: no order source was given.", app.name)
+        return
+    service = make_service(app, state)
+    state.services["checkout"] = service
+    Pages(service, _limiter(app)).mount(bp, app)
+
+
+class Pages:
+    """The checkout's views over one service (one instance per app)."""
+
+    def __init__(self, service: CheckoutService, limiter: SlidingWindowLimiter | None) -> None:
+        self.service = service
+        self.limiter = limiter
+
+    def mount(self, bp: Blueprint, app: Flask) -> None:
+        bp.add_url_rule("/apply/<token>", "apply", self.apply, methods=["GET", "POST"])
+        bp.add_url_rule("/return", "return", self.back, methods=["GET"])
+
+        @bp.after_request
+        def private(response: Response) -> Response:
+            # Checkout pages hold personal data and signed links: never cached, never
+            # sent on in a Referer header (redirects included).
+            if request.endpoint in ("dividebuy.apply", "dividebuy.return"):
+                response.headers.update(_PAGE_HEADERS)
+            return response
+
+        @bp.context_processor
+        def layout() -> dict[str, Any]:
+            return {
+                "dividebuy_layout": current_app.config["DIVIDEBUY_LAYOUT_TEMPLATE"]
+                or DEFAULT_LAYOUT,
+                "gbp": format_gbp,
+            }
+
+        service = self.service
+
+        def checkout_url(order_id: str) -> str:
+            """The link to an order's application form (signed; expires)."""
+            return url_for("dividebuy.apply", token=service.start_token(str(order_id)))
+
+        def checkout_status(order_id: str) -> CheckoutRecord | None:
+            """The order's DivideBuy checkout as recorded (``None`` if it has none)."""
+            return service.status(str(order_id))
+
+        app.add_template_global(checkout_url, "dividebuy_checkout_url")
+        app.add_template_global(checkout_status, "dividebuy_checkout_status")
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _limited(self, kind: str) -> Response | None:
+        if self.limiter is None:
+            return None
+        wait = self.limiter.hit(f"{kind}:{request.remote_addr or '-'}")
+        if wait is None:
+            return None
+        response = _page(
+            "dividebuy/problem.html",
+            429,
+            title="Please wait a moment",
+            message="There have been too many attempts from your connection. "
+            "Please wait a minute and try again.",
+        )
+        response.headers["Retry-After"] = str(max(int(wait + 0.999), 1))
+        return response
+
+    def _return_url(self, token: str) -> str:
+        return url_for("dividebuy.return", ref=token, _external=True)
+
+    def _to_outcome(self, record: CheckoutRecord) -> Response:
+        token = self.service.return_token(record)
+        if token is None:
+            return _outcome_page(record, checked=True)
+        return redirect(url_for("dividebuy.return", ref=token), 303)
+
+    # -- the form -------------------------------------------------------------------------------
+
+    def apply(self, token: str) -> Response:
+        try:
+            order = self.service.order_for_start(token)
+        except BadReference as exc:
+            return _bad_link(exc)
+        except OrderNotFound as exc:
+            return _page("dividebuy/problem.html", 404, title="Order not found", message=str(exc))
+        live = self.service.status(order.order_id)
+        if live is not None and live.status in (CheckoutStatus.COMPLETED, CheckoutStatus.ON_HOLD):
+            return self._to_outcome(live)
+        try:
+            offer = self.service.offer(order)
+        except DivideBuyUnavailable as exc:
+            return _page(
+                "dividebuy/problem.html",
+                503,
+                title="DivideBuy is not available just now",
+                message=str(exc),
+                order_id=order.order_id,
+            )
+        if not offer.choices:
+            return _page(
+                "dividebuy/not_available.html",
+                200,
+                order=order,
+                reason=offer.why_none,
+                other_methods=_endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", order.order_id),
+            )
+        form = ApplicationForm()
+        form.setup(offer)
+        asked = asked_fields(order)
+        if request.method == "GET":
+            prefill(form, order, asked)
+            return self._form(form, order, offer, asked, FormErrors())
+        limited = self._limited("submit")
+        if limited is not None:
+            return limited
+        if not form.validate():
+            errors = FormErrors(
+                general=[
+                    "This form had expired, so nothing was sent. Please check your "
+                    "details and submit it again."
+                ]
+            )
+            return self._form(form, order, offer, asked, errors, status=400)
+        if form.add_address.data:
+            if len(form.previous.entries) < MAX_PREVIOUS_ADDRESSES:
+                form.previous.append_entry()
+            return self._form(form, order, offer, asked, FormErrors())
+        answers = answers_from(form, asked)
+        try:
+            submitted = self.service.submit(
+                order.order_id,
+                answers.applicant,
+                ip_address=request.remote_addr or "",
+                return_url=self._return_url,
+            )
+        except InvalidApplication as exc:
+            errors = map_errors(exc.field_errors, answers.rows, asked)
+            # The history is short and every row is used: offer one more row.
+            last_row_used = bool(answers.rows) and answers.rows[-1] == len(form.previous) - 1
+            room = len(form.previous) < MAX_PREVIOUS_ADDRESSES
+            if needs_another_address(errors) and last_row_used and room:
+                form.previous.append_entry()
+            return self._form(form, order, offer, asked, errors, status=400)
+        except NotFinanceable as exc:
+            return _page(
+                "dividebuy/not_available.html",
+                200,
+                order=order,
+                reason=str(exc),
+                other_methods=_endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", order.order_id),
+            )
+        except (DivideBuyUnavailable, OutcomeUnknown) as exc:
+            return self._form(form, order, offer, asked, FormErrors(general=[str(exc)]), status=503)
+        except AlreadyFinanced as exc:
+            return self._to_outcome(exc.record)
+        except OrderNotFound as exc:
+            return _page("dividebuy/problem.html", 404, title="Order not found", message=str(exc))
+        if submitted.checkout_url:
+            return redirect(submitted.checkout_url, 303)
+        return redirect(url_for("dividebuy.return", ref=submitted.return_token), 303)
+
+    def _form(
+        self,
+        form: ApplicationForm,
+        order: Order,
+        offer: Any,
+        asked: set[str],
+        errors: FormErrors,
+        *,
+        status: int = 200,
+    ) -> Response:
+        summary = [
+            (message, anchor_for(key))
+            for key, messages in errors.by_field.items()
+            for message in messages
+        ]
+        return _page(
+            "dividebuy/apply.html",
+            status,
+            form=form,
+            order=order,
+            offer=offer,
+            asked=asked,
+            errors=errors.by_field,
+            general_errors=errors.general,
+            summary=summary,
+            other_methods=_endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", order.order_id),
+            max_previous=MAX_PREVIOUS_ADDRESSES,
+        )
+
+    # -- the return -----------------------------------------------------------------------------
+
+    def back(self) -> Response:
+        limited = self._limited("return")
+        if limited is not None:
+            return limited
+        try:
+            outcome = self.service.handle_return(request.args.get("ref", ""))
+        except BadReference as exc:
+            return _bad_link(exc)
+        record = outcome.record
+        if record.status is CheckoutStatus.COMPLETED:
+            success = _endpoint_url("DIVIDEBUY_SUCCESS_ENDPOINT", record.order_id)
+            if success:
+                return redirect(success, 303)
+        return _outcome_page(record, checked=outcome.checked)
+
+
+def _outcome_page(record: CheckoutRecord, *, checked: bool) -> Response:
+    other = _endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", record.order_id)
+    if record.status is CheckoutStatus.DECLINED:
+        return _page("dividebuy/decline.html", 200, record=record, other_methods=other)
+    return _page(
+        "dividebuy/return.html",
+        200,
+        record=record,
+        checked=checked,
+        status=record.status.value,
+        title=_outcome_title(record),
+        other_methods=other,
+        order_page=_endpoint_url("DIVIDEBUY_SUCCESS_ENDPOINT", record.order_id),
+    )
+
+
+_TITLES = {
+    CheckoutStatus.COMPLETED: "Thank you: your order is paid",
+    CheckoutStatus.PENDING: "Your application is not finished yet",
+    CheckoutStatus.ON_HOLD: "Your order is on hold",
+    CheckoutStatus.CANCELLED: "You cancelled your DivideBuy application",
+    CheckoutStatus.EXPIRED: "Your DivideBuy application expired",
+    CheckoutStatus.SUPERSEDED: "This application was replaced",
+}
+
+
+def _outcome_title(record: CheckoutRecord) -> str:
+    if record.status is CheckoutStatus.PENDING and record.decision == "REFERRED":
+        return "A guarantor is needed"
+    return _TITLES.get(record.status, "Your DivideBuy application")
+
+
+def _bad_link(exc: BadReference) -> Response:
+    titles = {
+        "expired": "This link has expired",
+        "foreign": "This link is not for this shop",
+    }
+    log.info("Refused a checkout link (%s) from %s", exc.reason, request.remote_addr)
+    return _page(
+        "dividebuy/problem.html",
+        400,
+        title=titles.get(exc.reason, "This link is not valid"),
+        message=str(exc),
+        reason=exc.reason,
+    )
+
+
+def _endpoint_url(config_key: str, order_id: str) -> str | None:
+    """The shop's page named by *config_key*, for *order_id* (only ``url_for`` targets)."""
+    endpoint = current_app.config.get(config_key)
+    if not endpoint:
+        return None
+    try:
+        return url_for(endpoint, order_id=order_id)
+    except BuildError:
+        log.warning("%s names %r, which is not an endpoint of this app", config_key, endpoint)
+        return None
+
+
+def _page(template: str, code: int, /, **context: Any) -> Response:
+    return make_response(render_template(template, **context), code)

@@ -1,0 +1,60 @@
+"""The example shop's product pages carry the widget (the include shop/_finance_widget.html)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from dividebuy_checkout.sandbox import SandboxServer
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # the example shop lives outside the package
+    sys.path.insert(0, str(ROOT))
+
+from examples.flask_shop import create_app  # noqa: E402
+
+
+@pytest.fixture
+def shop(sandbox: SandboxServer) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "SECRET_KEY": "test-secret-key-for-the-example-shop-0123456789",
+            "DIVIDEBUY_ENVIRONMENT": "local",
+            "DIVIDEBUY_BASE_URL": sandbox.url,
+            "DIVIDEBUY_CLIENT_ID": "shop",
+            "DIVIDEBUY_CLIENT_SECRET": "secret",
+            "DIVIDEBUY_DATABASE_URL": "sqlite://",
+        }
+    )
+    yield app
+    app.extensions["dividebuy"].services["widgets"].close(wait=True)
+
+
+def test_a_product_page_has_the_server_rendered_widget_following_the_quantity(shop):
+    html = shop.test_client().get("/products/walnut-desk").text
+    widget = re.search(r"<dividebuy-instalments[^>]*>", html).group(0)
+    assert 'amount="899.00"' in widget and 'data-state="shown"' in widget
+    assert 'price-source="quantity"' in widget and 'unit-amount="899.00"' in widget
+    assert 'id="quantity"' in html  # the field it follows is on the page
+    assert "or 12 × £74.92 interest-free" in html
+    assert html.count("/dividebuy/static/widget.js") == 1
+    assert html.count("/dividebuy/static/widget.css") == 1
+
+
+def test_a_product_below_the_minimum_shows_no_widget(shop):
+    html = shop.test_client().get("/products/beeswax-candles").text
+    assert re.search(r"<dividebuy-instalments [^>]* hidden></dividebuy-instalments>", html)
+    assert "dbw__box" not in html and "× £" not in html
+
+
+def test_a_product_with_interest_bearing_terms_shows_the_example_beside_the_headline(shop):
+    html = shop.test_client().get("/products/velvet-sofa").text
+    assert "or 36 × £56.01 at 9.9% APR representative" in html
+    assert (
+        'class="dbw__example dbw__example--lead"><strong>Representative Example:</strong>' in html
+    )
