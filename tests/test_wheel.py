@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import venv
@@ -17,32 +16,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from clean_checkout import copy_clean_checkout  # tests/clean_checkout.py
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def _checkout_files() -> list[str]:
-    """The files a clean clone would have (tracked, plus new files not ignored)."""
-    if not (ROOT / ".git").exists() or not shutil.which("git"):
-        pytest.skip("needs a git checkout to know which files belong to the project")
-    listing = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [name for name in listing.stdout.splitlines() if (ROOT / name).is_file()]
-
-
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    source = tmp_path_factory.mktemp("clean-checkout")
-    for name in _checkout_files():
-        target = source / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+    source = copy_clean_checkout(tmp_path_factory.mktemp("clean-checkout"))
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [

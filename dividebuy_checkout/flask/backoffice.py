@@ -29,7 +29,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-import click
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.utils import import_string
@@ -277,31 +276,9 @@ def make_service(app: Flask, state: DivideBuyState) -> BackOfficeService:
     )
 
 
-def ensure_flask_cli(app: Flask, state: DivideBuyState) -> None:
-    """Make ``flask dividebuy …`` run the package's commands with this app's services.
-
-    The extension may register the group itself; this only fills the gap when it
-    has not (and a later registration simply replaces this one).
-    """
-    if "dividebuy" in app.cli.commands:
-        return
-    from ..cli import build_group
-    from ..cli.runtime import Runtime
-
-    @click.pass_context
-    def with_app_runtime(ctx: click.Context) -> None:
-        ctx.obj = Runtime(state=state, client=state.client, store=state.store)
-
-    group = build_group("dividebuy")
-    group.help = "DivideBuy: settle, refund, orders, quotes, terms (with this app's settings)."
-    group.callback = with_app_runtime
-    app.cli.add_command(group)
-
-
 def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
     service = make_service(app, state)
     state.services["backoffice"] = service
-    ensure_flask_cli(app, state)
     guard, is_api_key = _auth(app)
     max_orders = int(app.config["DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS"])
 

@@ -21,7 +21,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import click
 from flask import (
     Blueprint,
     Flask,
@@ -145,25 +144,7 @@ def _limiter(app: Flask) -> SlidingWindowLimiter | None:
         raise ConfigurationError(f"DIVIDEBUY_RATE_LIMIT: {exc}") from None
 
 
-def register_cli(app: Flask, state: DivideBuyState) -> None:
-    """``flask dividebuy …``: every CLI module's commands, with this app's services."""
-    if "dividebuy" in app.cli.commands:
-        return
-    from ..cli import build_group
-    from ..cli.runtime import Runtime
-
-    @click.pass_context
-    def with_app_runtime(ctx: click.Context) -> None:
-        ctx.obj = Runtime(state=state, client=state.client, store=state.store)
-
-    group = build_group("dividebuy")
-    group.help = "DivideBuy: reconcile, settle, refund, orders, terms (with this app's settings)."
-    group.callback = with_app_runtime
-    app.cli.add_command(group)
-
-
 def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
-    register_cli(app, state)
     enabled = app.config["DIVIDEBUY_CHECKOUT_ENABLED"]
     if enabled is None:
         enabled = state.order_source is not None

@@ -101,6 +101,9 @@ class DivideBuy:
         app.extensions[EXTENSION_KEY] = state
         bp: Blueprint = blueprint.build(app, state)
         app.register_blueprint(bp, url_prefix=app.config["DIVIDEBUY_URL_PREFIX"])
+        from .commands import register_cli
+
+        register_cli(app, state)
 
     @staticmethod
     def _database_url(app: Flask) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clean_checkout import copy_clean_checkout  # tests/clean_checkout.py
 
 from .conftest import ROOT
 
@@ -34,29 +34,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STARTED = re.compile(r"running at (http://127\.0\.0\.1:\d+/)")
 
 
-def _clone_files() -> list[str]:
-    if not (ROOT / ".git").exists() or not shutil.which("git"):
-        pytest.skip("needs a git checkout to know which files a clone would have")
-    listing = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [name for name in listing.stdout.splitlines() if (ROOT / name).is_file()]
-
-
 @pytest.fixture(scope="module")
 def readme_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The shop as ``python3 dev.py shop`` starts it in a clean clone; its address."""
     readme = (ROOT / "README.md").read_text()
     assert "python3 dev.py shop" in readme.split("```sh", 1)[1].split("```", 1)[0]
-    clone = tmp_path_factory.mktemp("clean-clone")
-    for name in _clone_files():
-        target = clone / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+    clone = copy_clean_checkout(tmp_path_factory.mktemp("clean-clone"))
     environment = tmp_path_factory.mktemp("venv")
     venv.EnvBuilder(with_pip=True).create(environment)
     site = Path(
