@@ -34,33 +34,8 @@ from dividebuy_checkout.sandbox import SandboxApp  # noqa: E402
 from dividebuy_checkout.settings import Settings  # noqa: E402
 from dividebuy_checkout.tokens import MemoryTokenStore  # noqa: E402
 from examples.flask_shop import create_app  # noqa: E402
+from examples.flask_shop.demo_shopper import ANSWERS, CUSTOMER  # noqa: E402
 from examples.flask_shop.orders import customer_from  # noqa: E402
-
-ANSWERS = {
-    "title": "Ms",
-    "dob_day": "23",
-    "dob_month": "7",
-    "dob_year": "1985",
-    "nationality": "British",
-    "address_years": "5",
-    "address_months": "2",
-    "income_type": "Employed full-time",
-    "residential_status": "No, renting",
-    "rent": "650",
-    "term": "12",
-    "instalment_day": "28",
-    "submit": "Continue to DivideBuy",
-}
-CUSTOMER = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada@example.com",
-    "mobile_number": "07400 123456",
-    "house_number": "12",
-    "address_line_1": "Acacia Avenue",
-    "town": "Leeds",
-    "postcode": "LS1 4AP",
-}
 
 
 class TimedTransport(httpx.BaseTransport):
@@ -127,7 +102,9 @@ def main() -> None:
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
 
             before, started = transport.spent, time.perf_counter()
-            response = http.post(url, data={"csrf_token": token, **ANSWERS})
+            response = http.post(
+                url, data={"csrf_token": token, **ANSWERS, "submit": "Continue to DivideBuy"}
+            )
             wall, theirs = time.perf_counter() - started, transport.spent - before
             assert response.status_code == 303, response.get_data(as_text=True)
             record = service.status(order.id)

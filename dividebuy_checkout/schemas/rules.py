@@ -341,7 +341,7 @@ _UK_MOBILE = re.compile(r"07[0-9]{9}", re.ASCII)
 
 
 def normalise_uk_mobile(value: Any) -> str:
-    """A UK mobile number as the 11 digits ``07XXXXXXXXX``.
+    """A UK mobile number as 11 digits starting ``07`` (``07400123456``).
 
     Spaces, brackets, hyphens and dots are removed and a ``+44`` or ``0044`` prefix
     (with or without the ``(0)`` some people write after it) becomes ``0``. The

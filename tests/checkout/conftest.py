@@ -47,35 +47,10 @@ if str(ROOT) not in sys.path:  # the example shop lives outside the package
     sys.path.insert(0, str(ROOT))
 
 from examples.flask_shop import create_app  # noqa: E402
+from examples.flask_shop.demo_shopper import ANSWERS, CUSTOMER  # noqa: E402
 
 SECRET_KEY = "test-secret-key-for-the-example-shop-0123456789"
 
-#: a valid application for a shopper who has lived 5 years at their address
-ANSWERS: dict[str, str] = {
-    "title": "Ms",
-    "dob_day": "23",
-    "dob_month": "7",
-    "dob_year": "1985",
-    "nationality": "British",
-    "address_years": "5",
-    "address_months": "2",
-    "income_type": "Employed full-time",
-    "residential_status": "No, renting",
-    "rent": "650",
-    "term": "12",
-    "instalment_day": "28",
-}
-
-CUSTOMER: dict[str, str] = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada@example.com",
-    "mobile_number": "07400 123456",
-    "house_number": "12",
-    "address_line_1": "Acacia Avenue",
-    "town": "Leeds",
-    "postcode": "LS1 4AP",
-}
 
 SIGNALS = (
     "quote_created",
