@@ -20,14 +20,14 @@ Assumptions, stated once here:
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
 
+from ..dates import parse_iso_date
+
 REQUIRED_COLUMNS = ("order_id", "delivered_on")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: the longest order id the store holds (``dividebuy_checkouts.order_id``)
 MAX_ORDER_ID = 64
 
@@ -131,16 +131,6 @@ def _row(
             line, f"delivered_on {raw_date!r} is not a date like 2026-11-23 (YYYY-MM-DD).", order_id
         )
     return SettleRow(order_id, delivered_on, line)
-
-
-def parse_iso_date(text: str) -> date | None:
-    """``YYYY-MM-DD`` and nothing else (``fromisoformat`` also takes ``20261123``, ``2026-W47``)."""
-    if not _ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _line(reader: Iterator[list[str]]) -> int:

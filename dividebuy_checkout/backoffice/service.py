@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..client import DivideBuyClient
+from ..dates import parse_iso_date
 from ..errors import (
     DivideBuyError,
     MalformedResponseError,
@@ -50,7 +51,7 @@ from ..store.ledger import (
     SettlementStatus,
     fold_balance,
 )
-from .csv_import import RowError, SettleRow, parse_iso_date
+from .csv_import import RowError, SettleRow
 from .errors import (
     InvalidAmount,
     NothingToRefund,

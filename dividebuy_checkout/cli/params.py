@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..dates import parse_iso_date
 from ..money import MoneyError, to_money
 
 
@@ -35,10 +36,10 @@ class DateParam(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
+        day = parse_iso_date(str(value))
+        if day is None:
             self.fail(f"{value!r} is not a date like 2026-11-23.", param, ctx)
+        return day
 
 
 MONEY = MoneyParam()

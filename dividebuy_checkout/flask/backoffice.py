@@ -47,8 +47,9 @@ from ..backoffice import (
     Refused,
     SettleRow,
 )
-from ..backoffice.csv_import import MAX_ORDER_ID, parse_iso_date
+from ..backoffice.csv_import import MAX_ORDER_ID
 from ..backoffice.reports import refund_dict
+from ..dates import parse_iso_date
 from ..money import MoneyError, loads, to_money
 from ..schemas import flatten_errors
 from ..settings import ConfigurationError

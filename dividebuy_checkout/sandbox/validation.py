@@ -23,6 +23,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from .. import schemas
+from ..dates import parse_iso_date
 from ..money import MoneyError, to_money
 from ..schemas import rules
 from ..schemas.history import Today
@@ -33,8 +34,6 @@ Errors = dict[str, list[str]]
 
 #: The largest amount the sandbox reads (keeps Decimal maths finite and quick).
 MAX_AMOUNT = Decimal("99999999.99")
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class FieldError(ValueError):
@@ -89,12 +88,10 @@ def read_date(value: object, field: str) -> date:
     """Read a ``YYYY-MM-DD`` date (a real calendar date)."""
     if _blank(value):
         raise FieldError(f"The {field} field is required.")
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise FieldError(f"The {field} field must match the format Y-m-d.")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FieldError(f"The {field} field must be a valid date.") from None
+    day = parse_iso_date(value) if isinstance(value, str) else None
+    if day is None:
+        raise FieldError(f"The {field} field must be a valid date in the format Y-m-d.")
+    return day
 
 
 # -- create quote: the shared schema ----------------------------------------------------------

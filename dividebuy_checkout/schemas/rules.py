@@ -28,7 +28,6 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +35,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from marshmallow import ValidationError
 
+from ..dates import parse_iso_date
 from ..money import MoneyError, to_money
 from ..nationalities import normalise_nationality
 from . import enums
@@ -283,25 +283,6 @@ def normalise_last_name(value: Any) -> str:
 
 FIRST_NAME = FieldRule(normalise_first_name, "Enter your first name.")
 LAST_NAME = FieldRule(normalise_last_name, "Enter your last name.")
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-
-
-def parse_iso_date(value: Any) -> date | None:
-    """A ``date`` from ``YYYY-MM-DD`` text (or a ``date``), or ``None`` if it is not a real date."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not _ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 DATE_OF_BIRTH_INVALID = "Enter a real date of birth as YYYY-MM-DD, like 1985-07-23."
