@@ -37,7 +37,7 @@ from dividebuy_checkout.orders import (
     OrderLine,
     PreviousAddress,
 )
-from dividebuy_checkout.sandbox import SandboxConfig, SandboxServer
+from dividebuy_checkout.sandbox import SandboxServer
 from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import CheckoutRecord, SqlStore
 from dividebuy_checkout.tokens import MemoryTokenStore
@@ -65,20 +65,6 @@ SIGNALS = (
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
-
-
-@pytest.fixture(scope="session")
-def checkout_sandbox() -> Iterator[SandboxServer]:
-    """One sandbox for the checkout suite (default rate card: £250 to £15,000)."""
-    with SandboxServer(config=SandboxConfig(slow_seconds=0.2)) as server:
-        yield server
-
-
-@pytest.fixture
-def sandbox(checkout_sandbox: SandboxServer) -> Iterator[SandboxServer]:
-    checkout_sandbox.state.reset()
-    yield checkout_sandbox
-    checkout_sandbox.state.reset()
 
 
 def _token(html: str) -> str:
