@@ -67,18 +67,25 @@ class SqlStore:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def get(self, quote_id: str) -> CheckoutRecord | None:
+    def _one(self, condition: Any) -> CheckoutRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(checkouts).where(checkouts.c.quote_id == quote_id)).first()
+            row = conn.execute(select(checkouts).where(condition)).first()
         return _record(row) if row else None
+
+    def _many(self, condition: Any) -> list[CheckoutRecord]:
+        """Checkouts matching *condition*, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(checkouts).where(condition).order_by(checkouts.c.created_at)
+            ).all()
+        return [_record(row) for row in rows]
+
+    def get(self, quote_id: str) -> CheckoutRecord | None:
+        return self._one(checkouts.c.quote_id == quote_id)
 
     def by_return_ref(self, return_ref: str) -> CheckoutRecord | None:
         """The checkout whose signed return URL carries *return_ref*."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(checkouts).where(checkouts.c.return_ref == return_ref)
-            ).first()
-        return _record(row) if row else None
+        return self._one(checkouts.c.return_ref == return_ref)
 
     def return_ref(self, quote_id: str) -> str | None:
         """The return reference recorded with a checkout (to sign its return URL again)."""
@@ -88,30 +95,14 @@ class SqlStore:
             ).scalar_one_or_none()
 
     def live_for_order(self, order_id: str) -> CheckoutRecord | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(checkouts).where(checkouts.c.live_order_id == order_id)
-            ).first()
-        return _record(row) if row else None
+        return self._one(checkouts.c.live_order_id == order_id)
 
     def for_order(self, order_id: str) -> list[CheckoutRecord]:
         """Every quote the order has had, oldest first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(checkouts)
-                .where(checkouts.c.order_id == order_id)
-                .order_by(checkouts.c.created_at)
-            ).all()
-        return [_record(row) for row in rows]
+        return self._many(checkouts.c.order_id == order_id)
 
     def with_status(self, *statuses: CheckoutStatus) -> list[CheckoutRecord]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(checkouts)
-                .where(checkouts.c.status.in_([s.value for s in statuses]))
-                .order_by(checkouts.c.created_at)
-            ).all()
-        return [_record(row) for row in rows]
+        return self._many(checkouts.c.status.in_([s.value for s in statuses]))
 
     def history(self, quote_id: str) -> list[Transition]:
         with self.engine.connect() as conn:

@@ -94,9 +94,10 @@ def test_bad_credentials_raise_authentication_error_naming_the_settings(make_cli
 def test_clients_with_the_same_base_url_and_id_share_the_token(api, clock):
     store = MemoryTokenStore(clock=clock)
     kw = dict(client_id="shop-1", client_secret=SECRET, token_store=store, clock=clock)
-    with DivideBuyClient(transport=api.transport(), **kw) as one, DivideBuyClient(
-        transport=api.transport(), **kw
-    ) as two:
+    with (
+        DivideBuyClient(transport=api.transport(), **kw) as one,
+        DivideBuyClient(transport=api.transport(), **kw) as two,
+    ):
         one.get_terms("10")
         two.get_terms("10")
     assert api.token_requests == 1
