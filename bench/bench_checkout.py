@@ -28,14 +28,16 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/support.py: the demo shopper, the example shop
+
+from support import ANSWERS, CUSTOMER, create_example_shop, example_module  # noqa: E402
 
 from dividebuy_checkout import DivideBuyClient  # noqa: E402
 from dividebuy_checkout.sandbox import SandboxApp  # noqa: E402
 from dividebuy_checkout.settings import Settings  # noqa: E402
 from dividebuy_checkout.tokens import MemoryTokenStore  # noqa: E402
-from examples.flask_shop import create_app  # noqa: E402
-from examples.flask_shop.demo_shopper import ANSWERS, CUSTOMER  # noqa: E402
-from examples.flask_shop.orders import customer_from  # noqa: E402
+
+customer_from = example_module("orders").customer_from
 
 
 class TimedTransport(httpx.BaseTransport):
@@ -76,7 +78,7 @@ def main() -> None:
     )
     client = DivideBuyClient(settings=settings, token_store=MemoryTokenStore(), transport=transport)
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
+        app = create_example_shop(
             {
                 "SECRET_KEY": "bench-secret-key-0123456789abcdef",
                 "DIVIDEBUY_ENVIRONMENT": "local",

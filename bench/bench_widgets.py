@@ -193,12 +193,12 @@ def part_warm(sandbox: SandboxServer, distinct: list[str], rounds: int) -> None:
 
 def part_shop(sandbox: SandboxServer, rounds: int) -> None:
     """The example shop's own product page, with its finance include and with it emptied."""
-    try:
-        from examples.flask_shop.app import create_app
-    except ModuleNotFoundError:
-        sys.path.insert(0, str(ROOT))
-        from examples.flask_shop.app import create_app
-    from examples.flask_shop.catalogue import PRODUCTS
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests"))
+    from support import create_example_shop, example_module
+
+    create_app = create_example_shop
+    PRODUCTS = example_module("catalogue").PRODUCTS
 
     print(f"\n2b. the example shop's product page with and without its widget, {rounds} rounds")
     sandbox.state.reset()

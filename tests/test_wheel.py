@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from clean_checkout import copy_clean_checkout  # tests/clean_checkout.py
+from support import copy_clean_checkout  # tests/support.py
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -46,45 +46,66 @@ from ..checkout import (
     ReferenceSigner,
     SlidingWindowLimiter,
 )
+from ..checkout.answers import (
+    MAX_PREVIOUS_ADDRESSES,
+    FormErrors,
+    asked_fields,
+    map_errors,
+    offer_another_row,
+)
+from ..config import setting
 from ..money import format_gbp
 from ..orders import Order
 from ..settings import ConfigurationError
 from ..store import CheckoutRecord, CheckoutStatus
 from . import signals
 from .extension import DivideBuyState
-from .forms import (
-    MAX_PREVIOUS_ADDRESSES,
-    ApplicationForm,
-    FormErrors,
-    anchor_for,
-    answers_from,
-    asked_fields,
-    map_errors,
-    needs_another_address,
-    prefill,
-)
+from .forms import ApplicationForm, answers_from, prefill
 
 log = logging.getLogger("dividebuy_checkout.flask.checkout")
 
+#: this part's keys (see dividebuy_checkout.config: typed, documented, read from app.config or env)
 CONFIG_DEFAULTS: dict[str, Any] = {
-    #: None: on when an order source is given; True: an order source is required at start-up
-    "DIVIDEBUY_CHECKOUT_ENABLED": None,
-    #: seconds a return link stays valid (a shopper may take a while at DivideBuy)
-    "DIVIDEBUY_RETURN_MAX_AGE": 2 * 24 * 3600,
-    #: seconds a link to the application form stays valid
-    "DIVIDEBUY_START_MAX_AGE": 24 * 3600,
-    #: submits and returns per client address; None switches the limit off
-    "DIVIDEBUY_RATE_LIMIT": "20/minute",
-    #: endpoint to redirect to when the order is paid (called with order_id=…); None: a page
-    "DIVIDEBUY_SUCCESS_ENDPOINT": None,
-    #: endpoint of the shop's other payment methods (called with order_id=…)
-    "DIVIDEBUY_PAYMENT_METHODS_ENDPOINT": None,
-    #: the shop's layout template for the checkout pages (needs blocks "title" and "content")
-    "DIVIDEBUY_LAYOUT_TEMPLATE": None,
-    #: seconds DivideBuy's terms for an amount are reused
-    "DIVIDEBUY_TERMS_CACHE_SECONDS": 300,
-    #: months of address history DivideBuy needs
-    "DIVIDEBUY_MIN_HISTORY_MONTHS": 36,
+    "DIVIDEBUY_CHECKOUT_ENABLED": setting(
+        None,
+        "none: on when an order source is given; true: an order source is required; false: off",
+        kind=bool,
+    ),
+    "DIVIDEBUY_RETURN_MAX_AGE": setting(
+        2 * 24 * 3600, "seconds a return link is honoured (a shopper may take a while)", minimum=1
+    ),
+    "DIVIDEBUY_START_MAX_AGE": setting(
+        24 * 3600, "seconds a link to the application form is honoured", minimum=1
+    ),
+    "DIVIDEBUY_RATE_LIMIT": setting(
+        "20/minute",
+        "submits and returns per client address (each separately); none turns it off",
+        accepts="'N/second', 'N/minute' or 'N/hour', or none",
+        nullable=True,
+    ),
+    "DIVIDEBUY_SUCCESS_ENDPOINT": setting(
+        None,
+        "endpoint a paid shopper is redirected to, with order_id=… (none: a thank-you page)",
+        kind=str,
+        endpoint=True,
+    ),
+    "DIVIDEBUY_PAYMENT_METHODS_ENDPOINT": setting(
+        None,
+        "endpoint of the shop's other ways to pay, with order_id=… (linked on decline, cancel)",
+        kind=str,
+        endpoint=True,
+    ),
+    "DIVIDEBUY_LAYOUT_TEMPLATE": setting(
+        None,
+        "the shop's layout template (blocks title and content); none: a plain one",
+        kind=str,
+    ),
+    "DIVIDEBUY_TERMS_CACHE_SECONDS": setting(
+        300.0, "seconds DivideBuy's terms for an amount are reused", minimum=0
+    ),
+    "DIVIDEBUY_MIN_HISTORY_MONTHS": setting(
+        36, "months of address history DivideBuy needs", minimum=0
+    ),
 }
 
 DEFAULT_LAYOUT = "dividebuy/_layout.html"
@@ -285,9 +306,7 @@ class Pages:
         except InvalidApplication as exc:
             errors = map_errors(exc.field_errors, answers.rows, asked)
             # The history is short and every row is used: offer one more row.
-            last_row_used = bool(answers.rows) and answers.rows[-1] == len(form.previous) - 1
-            room = len(form.previous) < MAX_PREVIOUS_ADDRESSES
-            if needs_another_address(errors) and last_row_used and room:
+            if offer_another_row(errors, answers.rows, len(form.previous)):
                 form.previous.append_entry()
             return self._form(form, order, offer, asked, errors, status=400)
         except NotFinanceable as exc:
@@ -318,11 +337,6 @@ class Pages:
         *,
         status: int = 200,
     ) -> Response:
-        summary = [
-            (message, anchor_for(key))
-            for key, messages in errors.by_field.items()
-            for message in messages
-        ]
         return _page(
             "dividebuy/apply.html",
             status,
@@ -332,7 +346,7 @@ class Pages:
             asked=asked,
             errors=errors.by_field,
             general_errors=errors.general,
-            summary=summary,
+            summary=errors.summary(),
             other_methods=_endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", order.order_id),
             max_previous=MAX_PREVIOUS_ADDRESSES,
         )

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clean_checkout import copy_clean_checkout  # tests/clean_checkout.py
+from support import copy_clean_checkout  # tests/support.py
 
 from .conftest import ROOT
 

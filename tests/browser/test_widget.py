@@ -7,7 +7,6 @@ with a variant picker the component follows.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -336,12 +335,9 @@ def test_a_component_without_server_markup_renders_from_json(page, shop):
 
 
 def test_the_example_shops_product_page_follows_the_quantity(page, sandbox, artifacts):
-    root = str(Path(__file__).resolve().parents[2])
-    if root not in sys.path:  # the example shop lives outside the package
-        sys.path.insert(0, root)
-    from examples.flask_shop import create_app
+    from support import create_example_shop
 
-    app = create_app(
+    app = create_example_shop(
         {
             "SECRET_KEY": "test-secret-key-for-the-example-shop-0123456789",
             "DIVIDEBUY_ENVIRONMENT": "local",

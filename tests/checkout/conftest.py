@@ -10,8 +10,6 @@ a test can look at every hop.
 from __future__ import annotations
 
 import re
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +21,8 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from support import ANSWERS, CUSTOMER, create_example_shop, serve_wsgi
+from werkzeug.serving import BaseWSGIServer
 
 from dividebuy_checkout import DivideBuyClient
 from dividebuy_checkout.checkout import CheckoutService, ReferenceSigner
@@ -42,13 +41,6 @@ from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import CheckoutRecord, SqlStore
 from dividebuy_checkout.tokens import MemoryTokenStore
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the example shop lives outside the package
-    sys.path.insert(0, str(ROOT))
-
-from examples.flask_shop import create_app  # noqa: E402
-from examples.flask_shop.demo_shopper import ANSWERS, CUSTOMER  # noqa: E402
-
 SECRET_KEY = "test-secret-key-for-the-example-shop-0123456789"
 
 
@@ -60,11 +52,6 @@ SIGNALS = (
     "quote_expired",
     "order_on_hold",
 )
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
 
 
 def _token(html: str) -> str:
@@ -211,14 +198,6 @@ class Shopper:
         return location
 
 
-def serve(app: Flask) -> tuple[BaseWSGIServer, threading.Thread]:
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    return server, thread
-
-
 def shop_config(sandbox: SandboxServer, tmp_path: Path, **extra: Any) -> dict[str, Any]:
     return {
         "SECRET_KEY": SECRET_KEY,
@@ -249,8 +228,8 @@ def make_shop(sandbox: SandboxServer, tmp_path: Path) -> Iterator[Any]:
     running: list[BaseWSGIServer] = []
 
     def build(**extra: Any) -> Shop:
-        app = create_app(shop_config(sandbox, tmp_path, **extra))
-        server, _ = serve(app)
+        app = create_example_shop(shop_config(sandbox, tmp_path, **extra))
+        server = serve_wsgi(app)
         running.append(server)
         shop = Shop(app, f"http://127.0.0.1:{server.port}", sandbox)
         record_events(app, shop.events)

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
+from support import create_example_shop
 
 from dividebuy_checkout.sandbox import SandboxServer
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the example shop lives outside the package
-    sys.path.insert(0, str(ROOT))
-
-from examples.flask_shop import create_app  # noqa: E402
 
 
 @pytest.fixture
 def shop(sandbox: SandboxServer) -> Iterator[Flask]:
-    app = create_app(
+    app = create_example_shop(
         {
             "SECRET_KEY": "test-secret-key-for-the-example-shop-0123456789",
             "DIVIDEBUY_ENVIRONMENT": "local",
