@@ -25,6 +25,27 @@ Assumption: the ``payment`` block (Direct Debit details) is never sent. The
 document allows it only for accounts with explicit permission, and leaving it
 out means bank details never pass through the shop: DivideBuy collects them on
 its own page.
+
+Order-source errors (what an :class:`OrderSource` may raise, and how the
+checkout must treat each; platform adapters in ``dividebuy_checkout.integrations``
+raise them, so the core never imports an adapter):
+
+- ``get_order`` returns ``None``: no such order, or one this shopper may not pay
+  (a platform's status or payment-method filter). The checkout answers "not
+  found" as it always has.
+- :class:`OrderSourceUnavailable`: the shop's platform could not be read just now
+  (network error, timeout, 5xx, 429 after retries, credentials refused). The
+  checkout shows ``message`` (shopper-safe) on a "try again shortly" page (503),
+  logs ``detail`` for the operator, and changes nothing: on the amount check at
+  completion the checkout stays pending and is checked again later.
+  ``config_problem`` says the fix is a setting (``detail`` names it), not a wait.
+- :class:`OrderNotFinanceable`: the order exists but cannot be financed as read
+  (not in pounds, a line type the adapter does not know, unreadable money, a
+  broken platform invariant). The form shows the "not available" page with
+  ``reason``; at completion the checkout goes ``on_hold`` with the reason, never
+  silently paid.
+
+Every message here is free of personal data: they are logged and shown.
 """
 
 from __future__ import annotations
@@ -191,6 +212,83 @@ class Order:
     def credit_amount(self) -> Decimal:
         """What DivideBuy lends: the total less what the shop collected up front."""
         return self.total - self.upfront_payment
+
+
+class OrderSourceError(Exception):
+    """The order source failed to give an order (base class; see the module docstring).
+
+    ``message`` may be shown to the shopper; ``detail`` is for the operator's log
+    and names what to fix. Neither ever holds personal data.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str | None = None,
+        platform: str | None = None,
+        order_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.platform = platform
+        self.order_id = order_id
+
+    def __str__(self) -> str:
+        return self.message if not self.detail else f"{self.message} ({self.detail})"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(platform={self.platform!r}, order_id={self.order_id!r}, "
+            f"message={self.message!r})"
+        )
+
+
+#: What the shopper sees when the shop's platform cannot be read.
+ORDER_SOURCE_UNAVAILABLE_MESSAGE = (
+    "We could not read your order from the shop just now. Please try again in a few minutes."
+)
+
+
+class OrderSourceUnavailable(OrderSourceError):
+    """The shop's platform could not be read just now; try again later (or fix a setting).
+
+    ``retry_after`` is the platform's own ``Retry-After`` in seconds when it gave
+    one; ``config_problem`` is true when waiting will not help (credentials or
+    scope refused) and ``detail`` names the setting to fix.
+    """
+
+    def __init__(
+        self,
+        message: str = ORDER_SOURCE_UNAVAILABLE_MESSAGE,
+        *,
+        detail: str | None = None,
+        platform: str | None = None,
+        order_id: str | None = None,
+        retry_after: float | None = None,
+        config_problem: bool = False,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, platform=platform, order_id=order_id)
+        self.retry_after = retry_after
+        self.config_problem = config_problem
+        self.status = status
+
+
+class OrderNotFinanceable(OrderSourceError):
+    """The order exists but cannot be financed as read; ``reason`` says why (shopper-safe)."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        detail: str | None = None,
+        platform: str | None = None,
+        order_id: str | None = None,
+    ) -> None:
+        super().__init__(reason, detail=detail, platform=platform, order_id=order_id)
+        self.reason = reason
 
 
 @runtime_checkable
