@@ -29,11 +29,21 @@ from .errors import (
     ServiceUnavailableError,
     ValidationError,
 )
-from .models import Quote, Refund, RepresentativeExample, RequestedQuote, SettlementOrder, Terms
-from .money import MoneyLike, dumps, loads, to_money
+from .figures import example_problems, example_term_problems, term_problems
+from .models import (
+    Quote,
+    Refund,
+    RepresentativeExample,
+    RequestedQuote,
+    SettlementOrder,
+    Term,
+    Terms,
+)
+from .money import MoneyLike, dumps, format_gbp, loads, to_money
 from .retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from .settings import Settings
-from .tokens import BearerTokenAuth, IssuedToken, MemoryTokenStore, TokenStore
+from .shared import token_store_for
+from .tokens import BearerTokenAuth, IssuedToken, MemoryTokenStore, TokenStore, token_cache_key
 
 _T = TypeVar("_T")
 
@@ -43,6 +53,10 @@ USER_AGENT = (
     f"dividebuy-checkout/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}"
 )
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
+
+#: How many recent terms replies a client remembers, to check a representative example
+#: against the term it illustrates (a few amounts are in play at any time in a shop).
+RECENT_TERMS = 64
 
 #: One token cache per process by default, shared by every client with the same
 #: base URL and client id (a shop often builds more than one client).
@@ -72,7 +86,7 @@ class DivideBuyClient:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if settings is None:
-            given = {
+            given: dict[str, Any] = {
                 "client_id": client_id,
                 "client_secret": client_secret,
                 "environment": environment,
@@ -92,11 +106,16 @@ class DivideBuyClient:
         )
         self._auth = BearerTokenAuth(
             self._fetch_token,
-            store=token_store or _DEFAULT_TOKEN_STORE,
-            key=f"{settings.resolved_base_url}|{settings.client_id}",
+            # Redis (shared by every worker) when DIVIDEBUY_REDIS_URL is set, else per process.
+            store=token_store or token_store_for(settings, _DEFAULT_TOKEN_STORE),
+            # A digest of base URL, id and secret: a wrong secret never borrows a token.
+            key=token_cache_key(
+                settings.resolved_base_url, settings.client_id, settings.client_secret
+            ),
             leeway=settings.token_leeway,
             clock=clock,
         )
+        self._recent_terms: dict[Decimal, Terms] = {}
 
     @classmethod
     def from_env(cls, **overrides: Any) -> DivideBuyClient:
@@ -123,14 +142,20 @@ class DivideBuyClient:
     def get_terms(self, amount: MoneyLike) -> Terms:
         """Every term DivideBuy offers for *amount* (pounds), available or not."""
         body = self._call(routes.TERMS, params={"amount": _amount_param(amount)})
-        return Terms.from_wire(body)
+        terms = Terms.from_wire(body)
+        _warn_about_terms(terms)
+        self._remember(terms)
+        return terms
 
     def get_representative_example(self, amount: MoneyLike, term: int) -> RepresentativeExample:
         """The FCA representative example for *amount* over *term* months."""
         params = {"amount": _amount_param(amount), "term": str(int(term))}
-        return RepresentativeExample.from_wire(
+        example = RepresentativeExample.from_wire(
             self._call(routes.REPRESENTATIVE_EXAMPLE, params=params)
         )
+        recent = self._recent_terms.get(example.amount)
+        _warn_about_example(example, recent.term(example.term) if recent else None)
+        return example
 
     def create_quote(self, payload: Mapping[str, Any]) -> RequestedQuote:
         """Ask for a finance quote. Never retried: a timeout raises :class:`OutcomeUnknownError`.
@@ -170,6 +195,21 @@ class DivideBuyClient:
         return _read_after_acting(routes.REFUND, Refund.from_wire, body)
 
     # -- plumbing -----------------------------------------------------------------------------
+
+    def _remember(self, terms: Terms) -> None:
+        """Keep *terms* to check later examples against (oldest forgotten first).
+
+        Dict operations are atomic under the GIL; a race loses at most one entry,
+        which only skips one comparison.
+        """
+        recent = self._recent_terms
+        recent.pop(terms.order_value, None)
+        recent[terms.order_value] = terms
+        while len(recent) > RECENT_TERMS:
+            try:
+                del recent[next(iter(recent))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+                break
 
     def _fetch_token(self) -> IssuedToken:
         """POST /oauth/token with HTTP Basic credentials. Bodies are never logged or kept."""
@@ -315,6 +355,38 @@ class DivideBuyClient:
             raise _status_error(response, body, what=route.path)
 
 
+def _warn_about_terms(terms: Terms) -> None:
+    """Log a warning for each available term whose figures do not add up (amounts only).
+
+    Unavailable terms are not shown to shoppers, so their figures are not checked.
+    """
+    for term in terms.terms:
+        if term.available:
+            problems = term_problems(term, terms.order_value)
+            if problems:
+                log.warning(
+                    "DivideBuy's %s-month term for %s does not add up: %s.",
+                    term.months_in_term,
+                    format_gbp(terms.order_value),
+                    "; ".join(problems),
+                )
+
+
+def _warn_about_example(example: RepresentativeExample, term: Term | None) -> None:
+    """Log a warning when a representative example disagrees with itself or with *term*."""
+    problems = example_problems(example)
+    if term is not None:
+        problems += example_term_problems(example, term)
+    if problems:
+        log.warning(
+            "DivideBuy's representative example for %s over %s months does not add up: %s. "
+            "It is shown as DivideBuy sent it.",
+            format_gbp(example.amount),
+            example.term,
+            "; ".join(problems),
+        )
+
+
 def _read_after_acting(route: routes.Route, read: Callable[[Any], _T], body: Any) -> _T:
     """Read the success reply of a call that changed something at DivideBuy.
 
@@ -341,15 +413,18 @@ def _amount_param(amount: MoneyLike) -> str:
     return format(to_money(amount), "f")
 
 
+_WHY: dict[type[Exception], str] = {
+    httpx.ConnectError: "connection failed",
+    httpx.ConnectTimeout: "connection timed out",
+    httpx.ReadTimeout: "timed out waiting for a reply",
+    httpx.WriteTimeout: "timed out sending the request",
+    httpx.PoolTimeout: "no free connection",
+    httpx.RemoteProtocolError: "the connection was closed",
+}
+
+
 def _why(exc: Exception) -> str:
-    return {
-        httpx.ConnectError: "connection failed",
-        httpx.ConnectTimeout: "connection timed out",
-        httpx.ReadTimeout: "timed out waiting for a reply",
-        httpx.WriteTimeout: "timed out sending the request",
-        httpx.PoolTimeout: "no free connection",
-        httpx.RemoteProtocolError: "the connection was closed",
-    }.get(type(exc), "network error")
+    return _WHY.get(type(exc), "network error")
 
 
 def _request_id(response: httpx.Response) -> str | None:
@@ -372,7 +447,7 @@ def _message(body: Any, default: str) -> str:
         and isinstance(body.get("message"), str)
         and body["message"].strip()
     ):
-        return body["message"].strip()
+        return str(body["message"]).strip()
     return default
 
 

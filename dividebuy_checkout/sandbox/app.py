@@ -23,7 +23,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -178,7 +178,7 @@ class SandboxApp:
     # -- the DivideBuy API -------------------------------------------------------------------
 
     def _api(
-        self, request: Request, name: str, args: dict[str, Any]
+        self, request: Request, name: str, args: Mapping[str, Any]
     ) -> tuple[Response, Fault | None]:
         state = self.state
         state.count_call(name)
@@ -213,7 +213,7 @@ class SandboxApp:
 
     # -- admin -------------------------------------------------------------------------------
 
-    def _admin(self, request: Request, name: str, args: dict[str, Any]) -> Response:
+    def _admin(self, request: Request, name: str, args: Mapping[str, Any]) -> Response:
         if not _is_loopback(request.remote_addr):
             return json_response(status_body(403, "The sandbox admin API is loopback only."), 403)
         try:

@@ -1,22 +1,33 @@
-"""Instalment maths: the figures of every term, exact to the penny.
+"""Instalment maths: the figures of every term, exact to the penny and to the APR.
 
-The method (also in ``docs/sandbox.md``):
+The model is DivideBuy's, as its own document's representative example shows it
+(cash £2,150.00, initial payment £119.52, credit £2,030.48, 16 × £131.75 and a final
+£131.81 at a representative 14.2 % APR, which is exactly what those figures give):
 
-- **Interest-free** (``interest_rate == 0``): the total to pay is the amount.
-- **Interest-bearing**: ``interest_rate`` is read as the APR. It is turned into
-  the equivalent monthly rate ``r = (1 + APR/100) ** (1/12) - 1`` (the compound
-  definition of an APR over equal monthly periods), and the amount is amortised
-  as an annuity of ``n`` equal monthly payments ``P = A·r / (1 - (1+r)**-n)``.
-  The total to pay is ``P·n`` rounded half-up to the penny.
-- **Instalments**: the first and every regular instalment are ``total / n``
-  rounded half-up (``P`` for interest-bearing terms); the final instalment is
-  whatever is left, so ``first + regular·(n-2) + final == total_to_pay`` exactly.
-  If rounding up would leave the final instalment negative (only possible for a
-  few pence spread over many months) the instalment is rounded down instead.
-- ``total_loan_value`` is the amount less the first instalment, which the
-  customer pays up front when signing (the document's 2,000 → 1,833.33, and its
-  representative example's "Total amount of credit" = cash price - initial
-  payment). ``total_interest = total_to_pay - amount``.
+- The first of the ``n`` instalments is paid when the agreement is signed (month 0).
+  The credit (``total_loan_value``) is the amount less that first instalment.
+- The other ``n - 1`` instalments fall monthly from month 1: ``n - 2`` regular ones,
+  then the final one.
+- ``interest_rate`` is the APR in percent (the document states one figure for both
+  "interest at 14.2 % fixed" and "a representative 14.2 % APR").
+
+How the figures are chosen (also in ``docs/sandbox.md``), with ``v`` the monthly
+discount factor of the APR (:func:`dividebuy_checkout.apr.discount_factor`):
+
+- first = regular = ``amount / (1 + v + … + v**(n-1))`` rounded half-up to the penny:
+  the level instalment whose present value at the APR is the amount;
+- final = whatever, paid at month ``n - 1``, makes the present value of the credit's
+  repayments equal the credit exactly (``(credit - regular·(v + … + v**(n-2))) / v**(n-1)``),
+  rounded half-up. So the rounding of the level instalment is absorbed where the
+  document absorbs it, in the final instalment, and the APR the CONC App 1.1 equation
+  gives from the figures is the stated one to well within 0.01 point for any amount
+  over a few pounds (``tests/sandbox/test_sandbox_apr.py`` recomputes it);
+- ``total_to_pay = first + regular·(n-2) + final``; ``total_interest = total_to_pay - amount``.
+
+With an APR of 0 ``v`` is 1 and the same rules give the interest-free figures:
+2,000.00 over 12 months is 166.67, 10 × 166.67 and a final 166.63, credit 1,833.33,
+total exactly 2,000.00. If rounding the level instalment up would leave the final one
+negative (only a few pence spread over many months) it is rounded down instead.
 """
 
 from __future__ import annotations
@@ -25,8 +36,17 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
+from ..apr import discount_factor
 from ..money import PENNY, format_gbp, round_money
 from .config import RateCardEntry
+
+__all__ = [
+    "Instalments",
+    "instalments",
+    "percent",
+    "representative_html",
+    "term_for_wire",
+]
 
 
 @dataclass(frozen=True)
@@ -47,44 +67,51 @@ class Instalments:
 
     @property
     def total_loan_value(self) -> Decimal:
+        """The credit: the amount less the first instalment, paid at signing."""
         return max(self.amount - self.first, Decimal("0.00"))
 
 
-def monthly_rate(apr: Decimal) -> Decimal:
-    """The monthly rate equivalent to an APR given in percent: ``(1 + APR/100)**(1/12) - 1``."""
+def _final(amount: Decimal, level: Decimal, months: int, v: Decimal) -> Decimal:
+    """The final instalment (month ``months - 1``) that balances the plan at discount *v*."""
     with localcontext() as ctx:
         ctx.prec = 34
-        return (1 + apr / 100) ** (Decimal(1) / 12) - 1
+        paid = level  # the first instalment, at month 0
+        power = Decimal(1)
+        for _ in range(months - 2):
+            power *= v
+            paid += level * power
+        return (amount - paid) / (power * v)
 
 
 def instalments(amount: Decimal, months: int, interest_rate: Decimal = Decimal(0)) -> Instalments:
-    """Spread *amount* pounds over *months* monthly instalments at *interest_rate* % APR."""
+    """Spread *amount* pounds over *months* instalments at *interest_rate* % APR.
+
+    The first instalment is paid at signing; the rest fall monthly from month 1.
+    """
     if months < 2:
         raise ValueError("A term needs at least 2 instalments.")
     if amount < 0:
         raise ValueError("Cannot spread a negative amount.")
     amount = round_money(amount)
+    v = discount_factor(interest_rate)
     with localcontext() as ctx:
         ctx.prec = 34
-        if interest_rate == 0:
-            payment = amount / months
-            total = amount
-        else:
-            rate = monthly_rate(interest_rate)
-            payment = amount * rate / (1 - (1 + rate) ** -months)
-            total = round_money(payment * months)
-        regular = round_money(payment)
-        if regular * (months - 1) > total:
-            regular = (total / (months - 1)).quantize(PENNY, rounding=ROUND_DOWN)
-    final = total - regular * (months - 1)
+        annuity_due = sum((v**t for t in range(months)), Decimal(0))
+        exact_level = amount / annuity_due
+    level = round_money(exact_level)
+    final = _final(amount, level, months, v)
+    if final < 0:
+        level = exact_level.quantize(PENNY, rounding=ROUND_DOWN)
+        final = _final(amount, level, months, v)
+    final = round_money(final)
     return Instalments(
         amount=amount,
         months=months,
         interest_rate=interest_rate,
-        first=regular,
-        regular=regular,
+        first=level,
+        regular=level,
         final=final,
-        total_to_pay=total,
+        total_to_pay=level * (months - 1) + final,
     )
 
 

@@ -56,10 +56,16 @@ def test_a_few_pence_over_many_months_rounds_down_instead_of_going_negative():
 
 def test_interest_bearing_terms_charge_interest_at_the_apr():
     plan = instalments(Decimal("2000"), 24, Decimal("9.9"))
-    # Annuity at the monthly equivalent of 9.9 % APR: about £91.81 a month.
-    assert plan.regular == Decimal("91.81")
-    assert plan.total_to_pay == Decimal("2203.39")
-    assert plan.total_interest == Decimal("203.39")
+    # The first of 24 level instalments is paid at signing; the credit (2,000 - 91.09) is
+    # repaid by 22 × 91.09 and a final 91.06 from month 1, which is 9.9 % APR exactly.
+    assert (plan.first, plan.regular, plan.final) == (
+        Decimal("91.09"),
+        Decimal("91.09"),
+        Decimal("91.06"),
+    )
+    assert plan.total_loan_value == Decimal("1908.91")
+    assert plan.total_to_pay == Decimal("2186.13")
+    assert plan.total_interest == Decimal("186.13")
 
 
 def test_wire_term_reports_limits_and_availability():
