@@ -1,0 +1,46 @@
+"""Magic order ids: ``GET``/``POST /orders/{id}`` with one of these misbehaves on purpose.
+
+One table, :data:`MAGIC_VALUES`, from which ``docs/platforms.md`` lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ....sandbox.faults import MALFORMED, SLOW, Fault
+
+__all__ = ["MAGIC_VALUES", "SUPPRESSED_ERROR", "MagicValue", "magic_for"]
+
+#: Kind of the 99200 magic: a 200 whose body is REC+'s error envelope.
+SUPPRESSED_ERROR = "suppressed-error"
+
+
+@dataclass(frozen=True)
+class MagicValue:
+    fault: Fault
+    description: str
+    retry_after: str | None = None
+
+
+def _status(code: int) -> Fault:
+    return Fault(kind="status", status=code, source="magic")
+
+
+MAGIC_VALUES: dict[str, MagicValue] = {
+    "99429": MagicValue(_status(429), "429 with Retry-After: 1", "1"),
+    "99430": MagicValue(_status(429), "429 with Retry-After: 120 (longer than we wait)", "120"),
+    "99500": MagicValue(_status(500), "500 Server Error"),
+    "99503": MagicValue(_status(503), "503 Service Unavailable"),
+    "99504": MagicValue(Fault(kind=SLOW, source="magic"), "slow: waits slow_seconds, then 404"),
+    "99422": MagicValue(Fault(kind=MALFORMED, source="magic"), "200 with cut-off JSON"),
+    "99401": MagicValue(_status(401), "401 Invalid API credentials"),
+    "99403": MagicValue(_status(403), "403 (the account cannot read orders)"),
+    "99200": MagicValue(
+        Fault(kind=SUPPRESSED_ERROR, status=404, source="magic"),
+        "200 with an errors body (as with suppress_response_codes=true)",
+    ),
+}
+
+
+def magic_for(order_id: str) -> MagicValue | None:
+    return MAGIC_VALUES.get(order_id)
