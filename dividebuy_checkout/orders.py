@@ -11,7 +11,7 @@ Money is ``Decimal`` pounds: every amount goes through
 :func:`~dividebuy_checkout.money.to_money` when an ``Order`` is built, so a float
 (or a third decimal place) fails where the shop made it, not at DivideBuy.
 
-Readings of the retailer document's slips (``shared/WIRE.md``) applied here:
+Readings of the retailer document's slips (``docs/wire.md``) applied here:
 
 - ``customer.customer.ip_address`` / ``customer.customer.nationality`` are sent as
   ``customer.ip_address`` / ``customer.nationality``;

@@ -1,6 +1,6 @@
 """The one route table: every DivideBuy operation's method and path.
 
-``shared/WIRE.md`` fixes these paths (the retailer API document lost them). A
+``docs/wire.md`` fixes these paths (the retailer API document lost them). A
 retailer whose account uses other paths overrides the base URL; a correction
 to a path is a one-line change here, and the client, the sandbox and the tests
 all follow.

@@ -1,6 +1,6 @@
 """A local, stateful stand-in for DivideBuy (like stripe-mock, with state and faults).
 
-It speaks ``shared/WIRE.md`` on loopback: tokens that expire, terms from a rate
+It speaks ``docs/wire.md`` on loopback: tokens that expire, terms from a rate
 card, quotes decided by magic surnames, a hosted application page that sends the
 shopper back, settlement and a refund ledger, and faults on demand (magic values
 and an admin injector). See ``docs/sandbox.md``.

@@ -1,6 +1,6 @@
 """``customer``: the applicant, their current address and their address history.
 
-Readings of the document's slips (``shared/WIRE.md``), applied here:
+Readings of the document's slips (``docs/wire.md``), applied here:
 
 - ``customer.customer.ip_address`` and ``customer.customer.nationality`` are read as
   ``customer.ip_address`` and ``customer.nationality``;

@@ -1,7 +1,7 @@
 """The enumerations of DivideBuy's create-quote request: the one place they are spelled.
 
 Every value is spelled exactly as the retailer API document spells it
-(``seeds/003``, "Creates a request for a new finance quote"). The checkout form,
+(its section "Creates a request for a new finance quote"). The checkout form,
 the wire schema, the sandbox and the docs all read them from here.
 
 Reading of a slip: the document's list of income types has two unbalanced

@@ -1,6 +1,6 @@
 """``order``: amounts, instalment choice, shipping, line items and the return URL.
 
-Readings of the document's slips (``shared/WIRE.md``), applied here:
+Readings of the document's slips (``docs/wire.md``), applied here:
 
 - ``upfront_payment`` and ``credit_amount`` are amounts in pounds (the page says
   "boolean"), and ``credit_amount = total - upfront_payment``;

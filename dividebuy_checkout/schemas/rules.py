@@ -16,9 +16,9 @@ A rule returns the normalised value that is sent to DivideBuy, or raises
 never repeat what was typed (no dates of birth, bank details or other input in
 them), and never name a Python type.
 
-The limits are those of the retailer API document (``seeds/003``, "Creates a
+The limits are those of the retailer API document (its section "Creates a
 request for a new finance quote"); the readings of its slips are in
-``shared/WIRE.md`` and are repeated beside the rule they touch. See
+``docs/wire.md`` and are repeated beside the rule they touch. See
 ``docs/validation.md`` for the table of every rule, limit and message.
 """
 
@@ -515,7 +515,7 @@ def normalise_ip_address(value: Any) -> str:
     """Exactly one IPv4 or IPv6 address, in its standard text form.
 
     Reading: the document's ``customer.customer.ip_address`` is ``customer.ip_address``
-    (``shared/WIRE.md``). A list (``"1.2.3.4, 5.6.7.8"`` as in X-Forwarded-For) is
+    (``docs/wire.md``). A list (``"1.2.3.4, 5.6.7.8"`` as in X-Forwarded-For) is
     refused: "multiple IPs not supported". So is an IPv6 zone (``%eth0``).
     """
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
@@ -542,7 +542,7 @@ def check_nationality(value: Any) -> str:
     """A nationality from the gov.uk list, in the listed spelling.
 
     Reading: the document's ``customer.customer.nationality`` is
-    ``customer.nationality`` (``shared/WIRE.md``). The list and its origin live in
+    ``customer.nationality`` (``docs/wire.md``). The list and its origin live in
     :mod:`dividebuy_checkout.nationalities` ("Stateless" is not accepted).
     """
     listed = normalise_nationality(value)
