@@ -43,15 +43,14 @@ from sqlalchemy import delete, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dividebuy_checkout.backoffice import BackOfficeService, Outcome, read_settlement_csv
+from dividebuy_checkout.backoffice import BackOfficeService, SettlementResult, read_settlement_csv
 from dividebuy_checkout.client import DivideBuyClient
 from dividebuy_checkout.money import loads
 from dividebuy_checkout.sandbox import SandboxConfig, SandboxServer
 from dividebuy_checkout.schemas.examples import example_quote_for
 from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import CheckoutStatus, SqlStore
-from dividebuy_checkout.store.ledger import settlements
-from dividebuy_checkout.store.tables import checkouts
+from dividebuy_checkout.store.tables import checkouts, settlements
 from dividebuy_checkout.tokens import MemoryTokenStore
 
 TOTAL = Decimal("600.00")
@@ -147,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         client.close()
 
     target = math.ceil(args.orders / args.chunk_size)
-    settled = report.count(Outcome.SETTLED)
+    settled = report.count(SettlementResult.SETTLED)
     print(f"orders in the CSV           {args.orders:>10,}")
     print(f"chunk size                  {args.chunk_size:>10,}")
     print(f"set-up (not timed below)    {setup_seconds:>10.1f} s")
@@ -158,12 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"peak memory (tracemalloc)   {peak / 1024 / 1024:>10.1f} MiB  (run took "
           f"{memory_seconds:.1f} s traced)")  # fmt: skip
-    print(f"rerun: already settled      {rerun.count(Outcome.ALREADY_SETTLED):>10,}")
+    print(f"rerun: already settled      {rerun.count(SettlementResult.ALREADY_SETTLED):>10,}")
     print(f"rerun: DivideBuy requests   {rerun_requests:>10,}   in {rerun_seconds:.2f} s")
     ok = (
         settled == args.orders
         and requests == target
-        and memory_report.count(Outcome.SETTLED) == args.orders
+        and memory_report.count(SettlementResult.SETTLED) == args.orders
         and rerun_requests == 0
     )
     if not ok:

@@ -12,15 +12,15 @@
 See ``docs/backoffice.md`` for the CLI, the endpoints and the ledger's states.
 """
 
-from ..store.ledger import Balance, Ledger, RefundEntry, RefundStatus, SettlementEntry
+from ..store import Balance, Ledger, RefundEntry, RefundStatus, SettlementEntry
 from .csv_import import CsvFormatError, RowError, SettleRow, read_settlement_csv
 from .errors import (
     BackOfficeError,
     CallFailed,
+    CheckoutNotFound,
     InvalidAmount,
     NothingToRefund,
     OrderNotCompleted,
-    OrderNotFound,
     RefundBlocked,
     RefundExceedsRemaining,
     RefundFailed,
@@ -29,7 +29,7 @@ from .errors import (
     RefundOutcomeUnknown,
     Refused,
 )
-from .reports import OrderStatus, Outcome, SettlementOutcome, SettlementReport
+from .reports import OrderStatus, SettlementOutcome, SettlementReport, SettlementResult
 from .service import DEFAULT_CHUNK_SIZE, BackOfficeService
 
 __all__ = [
@@ -38,14 +38,13 @@ __all__ = [
     "BackOfficeService",
     "Balance",
     "CallFailed",
+    "CheckoutNotFound",
     "CsvFormatError",
     "InvalidAmount",
     "Ledger",
     "NothingToRefund",
     "OrderNotCompleted",
-    "OrderNotFound",
     "OrderStatus",
-    "Outcome",
     "RefundBlocked",
     "RefundEntry",
     "RefundExceedsRemaining",
@@ -60,5 +59,6 @@ __all__ = [
     "SettlementEntry",
     "SettlementOutcome",
     "SettlementReport",
+    "SettlementResult",
     "read_settlement_csv",
 ]

@@ -15,10 +15,10 @@ Every message says what to do next, so it can be shown to an operator as is.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from ..errors import DivideBuyError
 from ..money import format_gbp
+from ..store import RefundEntry
 
 
 class BackOfficeError(Exception):
@@ -40,7 +40,9 @@ class Refused(BackOfficeError):
     code = "refused"
 
 
-class OrderNotFound(Refused):
+class CheckoutNotFound(Refused):
+    """No DivideBuy checkout is recorded for the order (``code`` stays ``order_not_found``)."""
+
     code = "order_not_found"
 
     def __init__(self, order_id: str) -> None:
@@ -141,7 +143,9 @@ class CallFailed(BackOfficeError):
 
     code = "call_failed"
 
-    def __init__(self, message: str, *, cause: DivideBuyError | None, entry: Any = None) -> None:
+    def __init__(
+        self, message: str, *, cause: DivideBuyError | None, entry: RefundEntry | None = None
+    ) -> None:
         super().__init__(message)
         self.cause = cause
         #: the ledger row, when the call was a refund

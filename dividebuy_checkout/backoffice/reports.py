@@ -12,11 +12,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from ..store.checkouts import CheckoutRecord
-from ..store.ledger import Balance, RefundEntry, SettlementEntry, SettlementStatus
+from ..store import Balance, CheckoutRecord, RefundEntry, SettlementEntry, SettlementStatus
 
 
-class Outcome(StrEnum):
+class SettlementResult(StrEnum):
+    """What a settlement run did with one order (``SettlementOutcome.outcome``)."""
+
     #: DivideBuy accepted the delivery date in this run
     SETTLED = "settled"
     #: settled before with the same date: nothing was sent
@@ -32,7 +33,7 @@ class SettlementOutcome:
     """What happened to one order (one CSV row) of a settlement run."""
 
     order_id: str
-    outcome: Outcome
+    outcome: SettlementResult
     delivered_on: date | None = None
     reason: str | None = None
     #: the CSV line, for rows read from a file
@@ -59,26 +60,29 @@ class SettlementReport:
     def add(self, outcome: SettlementOutcome) -> None:
         self.outcomes.append(outcome)
 
-    def count(self, outcome: Outcome) -> int:
+    def count(self, outcome: SettlementResult) -> int:
         return sum(1 for o in self.outcomes if o.outcome is outcome)
 
-    def of(self, outcome: Outcome) -> list[SettlementOutcome]:
+    def of(self, outcome: SettlementResult) -> list[SettlementOutcome]:
         return [o for o in self.outcomes if o.outcome is outcome]
 
     @property
     def ok(self) -> bool:
         """True when every order is settled now (this run or before)."""
-        return all(o.outcome in (Outcome.SETTLED, Outcome.ALREADY_SETTLED) for o in self.outcomes)
+        return all(
+            o.outcome in (SettlementResult.SETTLED, SettlementResult.ALREADY_SETTLED)
+            for o in self.outcomes
+        )
 
     @property
     def failed(self) -> bool:
         """True when DivideBuy failed (not merely refused rows): worth running again."""
-        return any(o.outcome is Outcome.FAILED for o in self.outcomes)
+        return any(o.outcome is SettlementResult.FAILED for o in self.outcomes)
 
     def summary(self) -> dict[str, int]:
         return {
             "rows": len(self.outcomes),
-            **{outcome.value: self.count(outcome) for outcome in Outcome},
+            **{outcome.value: self.count(outcome) for outcome in SettlementResult},
             "requests": self.requests,
         }
 

@@ -11,6 +11,10 @@ sends the rest ``chunk_size`` orders per request.
 
 *Refunds* go through the ledger: reserve under a lock, call DivideBuy outside
 it, record what DivideBuy answered. See :mod:`dividebuy_checkout.store.ledger`.
+
+The service is typed against the store protocols (:mod:`dividebuy_checkout.store.base`)
+and tells the shop what happened through the one event contract
+(:mod:`dividebuy_checkout.events`).
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .. import events
 from ..client import DivideBuyClient
 from ..dates import parse_iso_date
 from ..errors import (
@@ -35,10 +40,13 @@ from ..errors import (
     ServiceUnavailableError,
     ValidationError,
 )
+from ..events import Notify
 from ..models import SettlementOrder
 from ..money import MoneyError, MoneyLike, format_gbp, to_money
-from ..store.checkouts import CheckoutRecord, CheckoutStatus
-from ..store.ledger import (
+from ..store import (
+    CheckoutRecord,
+    CheckoutStatus,
+    CheckoutStore,
     ExceedsRemaining,
     Ledger,
     NoSuchRefund,
@@ -53,10 +61,10 @@ from ..store.ledger import (
 )
 from .csv_import import RowError, SettleRow
 from .errors import (
+    CheckoutNotFound,
     InvalidAmount,
     NothingToRefund,
     OrderNotCompleted,
-    OrderNotFound,
     RefundBlocked,
     RefundExceedsRemaining,
     RefundFailed,
@@ -64,7 +72,7 @@ from .errors import (
     RefundNotFound,
     RefundOutcomeUnknown,
 )
-from .reports import OrderStatus, Outcome, SettlementOutcome, SettlementReport
+from .reports import OrderStatus, SettlementOutcome, SettlementReport, SettlementResult
 
 log = logging.getLogger("dividebuy_checkout.backoffice")
 
@@ -81,13 +89,6 @@ except ZoneInfoNotFoundError:  # pragma: no cover - no tz database on this machi
 _BATCH_ERROR_KEY = re.compile(r"^orders\.(\d+)\.(.+)$")
 
 
-class Notify(Protocol):
-    """Told after a change is recorded: ``notify("order_settled", order_id=…, delivered_on=…)``
-    or ``notify("refund_issued", order_id=…, refund=…)``. The Flask part sends signals."""
-
-    def __call__(self, event: str, **payload: Any) -> None: ...
-
-
 _NOT_COMPLETED_HINTS = {
     CheckoutStatus.PENDING: "the shopper has not finished at DivideBuy yet (or the shop has not "
     "heard). Only a completed order can be settled or refunded.",
@@ -101,25 +102,38 @@ _NOT_COMPLETED_HINTS = {
 
 
 class BackOfficeService:
-    """Settlement and refunds over a :class:`DivideBuyClient`, a store and a :class:`Ledger`."""
+    """Settlement and refunds over a :class:`DivideBuyClient`, a checkout store and a ledger.
+
+    *ledger* defaults to *store* itself when it implements :class:`Ledger` too
+    (:class:`~dividebuy_checkout.store.SqlStore` does). ``notify(event, **payload)``
+    is told each recorded money move (:mod:`dividebuy_checkout.events`): a
+    receiver that raises is logged and undoes nothing.
+    """
 
     def __init__(
         self,
         client: DivideBuyClient,
-        store: Any,
+        store: CheckoutStore,
         ledger: Ledger | None = None,
         *,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
-        notify: Notify | None = None,
+        notify: Notify = events.ignore,
         today: Callable[[], date] | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1.")
+        if ledger is None:
+            if not isinstance(store, Ledger):
+                raise TypeError(
+                    "BackOfficeService needs a ledger: pass ledger=… or a store that is also "
+                    "a Ledger (SqlStore is)."
+                )
+            ledger = store
         self.client = client
         self.store = store
-        self.ledger = ledger or Ledger(store.engine)
+        self.ledger: Ledger = ledger
         self.chunk_size = chunk_size
-        self._notify = notify
+        self.notify = notify
         self._today = today or (lambda: datetime.now(UK).date())
 
     def today(self) -> date:
@@ -229,16 +243,25 @@ class BackOfficeService:
         except DivideBuyError as exc:
             if _not_refunded(exc):
                 failed = self.ledger.finish_refund(entry.id, RefundStatus.FAILED, note=_short(exc))
-                raise RefundFailed(
+                refused = RefundFailed(
                     f"DivideBuy did not make {what}: {exc} Nothing was refunded; the amount "
                     "is available again.",
                     cause=exc,
                     entry=failed,
-                ) from None
+                )
+                self._emit(
+                    events.REFUND_FAILED,
+                    order_id=failed.order_id,
+                    refund=failed,
+                    reason=str(refused),
+                )
+                raise refused from None
             unknown = self.ledger.finish_refund(entry.id, RefundStatus.UNKNOWN, note=_short(exc))
-            raise RefundOutcomeUnknown(
-                _unknown_message(what, entry.id), cause=exc, entry=unknown
-            ) from exc
+            lost = RefundOutcomeUnknown(_unknown_message(what, entry.id), cause=exc, entry=unknown)
+            self._emit(
+                events.REFUND_UNKNOWN, order_id=unknown.order_id, refund=unknown, reason=str(lost)
+            )
+            raise lost from exc
         except BaseException as exc:
             # A bug or an interrupt mid-call: it may have been sent. Never "failed".
             self.ledger.finish_refund(
@@ -259,7 +282,7 @@ class BackOfficeService:
             dividebuy_refund_id=refund.id,
             refund_type=refund.refund_type,
         )
-        self._emit("refund_issued", order_id=done.order_id, refund=done)
+        self._emit(events.REFUND_ISSUED, order_id=done.order_id, refund=done)
         return done
 
     def confirm_refund(
@@ -285,7 +308,14 @@ class BackOfficeService:
         except RefundNotUnknown as exc:
             raise RefundNotConfirmable(refund_id, exc.entry.status.value) from None
         if succeeded:
-            self._emit("refund_issued", order_id=entry.order_id, refund=entry)
+            self._emit(events.REFUND_ISSUED, order_id=entry.order_id, refund=entry)
+        else:
+            self._emit(
+                events.REFUND_FAILED,
+                order_id=entry.order_id,
+                refund=entry,
+                reason="An operator confirmed that DivideBuy did not make this refund.",
+            )
         return entry
 
     # -- reading -----------------------------------------------------------------------------
@@ -294,7 +324,7 @@ class BackOfficeService:
         """The order's checkout, settlement, refunds and what is left to refund."""
         record = self.store.live_for_order(order_id)
         if record is None:
-            raise OrderNotFound(order_id)
+            raise CheckoutNotFound(order_id)
         entries = self.ledger.refunds_for(order_id)
         return OrderStatus(
             record=record,
@@ -327,17 +357,15 @@ class BackOfficeService:
     def _completed(self, order_id: str) -> CheckoutRecord:
         record = self.store.live_for_order(order_id)
         if record is None:
-            raise OrderNotFound(order_id)
+            raise CheckoutNotFound(order_id)
         if record.status is not CheckoutStatus.COMPLETED:
             raise OrderNotCompleted(order_id, record.status.value, _hint(record))
         return record
 
     def _emit(self, event: str, **payload: Any) -> None:
         """Tell the shop; a failing receiver must not undo or hide a recorded money move."""
-        if self._notify is None:
-            return
         try:
-            self._notify(event, **payload)
+            self.notify(event, **payload)
         except Exception:
             log.exception("A %s receiver failed (the change itself is recorded)", event)
 
@@ -387,7 +415,9 @@ class _SettlementRun:
         add = self.report.add
         if isinstance(row, RowError):
             add(
-                SettlementOutcome(row.order_id or "", Outcome.REJECTED, None, row.message, row.line)
+                SettlementOutcome(
+                    row.order_id or "", SettlementResult.REJECTED, None, row.message, row.line
+                )
             )
             return None
         first = self.seen.get(row.order_id, ...)
@@ -450,7 +480,7 @@ class _SettlementRun:
             self.report.add(
                 SettlementOutcome(
                     entry.order_id,
-                    Outcome.ALREADY_SETTLED,
+                    SettlementResult.ALREADY_SETTLED,
                     entry.delivered_on,
                     None,
                     wanted[entry.order_id].line,
@@ -463,7 +493,7 @@ class _SettlementRun:
             self.report.add(
                 SettlementOutcome(
                     claim.order_id,
-                    Outcome.REJECTED,
+                    SettlementResult.REJECTED,
                     claim.delivered_on,
                     f"It {doing} with delivery date {entry.delivered_on}; a second date is not "
                     "sent. If that date is wrong, ask DivideBuy to correct it.",
@@ -496,7 +526,7 @@ class _SettlementRun:
                 for index, messages in sorted(bad.items()):
                     queued = remaining[index]
                     reason = "DivideBuy refused it: " + " ".join(messages)
-                    self.report.add(self._outcome(queued, Outcome.REJECTED, reason))
+                    self.report.add(self._outcome(queued, SettlementResult.REJECTED, reason))
                 ledger.release_settlements([remaining[i].claim.order_id for i in bad])
                 remaining = [q for i, q in enumerate(remaining) if i not in bad]
                 continue
@@ -509,9 +539,9 @@ class _SettlementRun:
                 return
             ledger.mark_settled([q.claim for q in remaining])
             for queued in remaining:
-                self.report.add(self._outcome(queued, Outcome.SETTLED, None))
+                self.report.add(self._outcome(queued, SettlementResult.SETTLED, None))
                 self.service._emit(
-                    "order_settled",
+                    events.ORDER_SETTLED,
                     order_id=queued.claim.order_id,
                     delivered_on=queued.claim.delivered_on,
                 )
@@ -523,21 +553,27 @@ class _SettlementRun:
             return
         self.service.ledger.release_settlements([q.claim.order_id for q in self.buffer])
         for queued in self.buffer:
-            self.report.add(self._outcome(queued, Outcome.FAILED, self.stopped))
+            self.report.add(self._outcome(queued, SettlementResult.FAILED, self.stopped))
         self.buffer = []
 
     @staticmethod
-    def _outcome(queued: _Queued, outcome: Outcome, reason: str | None) -> SettlementOutcome:
+    def _outcome(
+        queued: _Queued, outcome: SettlementResult, reason: str | None
+    ) -> SettlementOutcome:
         claim = queued.claim
         return SettlementOutcome(claim.order_id, outcome, claim.delivered_on, reason, queued.line)
 
     @staticmethod
     def _rejected(row: SettleRow, reason: str) -> SettlementOutcome:
-        return SettlementOutcome(row.order_id, Outcome.REJECTED, row.delivered_on, reason, row.line)
+        return SettlementOutcome(
+            row.order_id, SettlementResult.REJECTED, row.delivered_on, reason, row.line
+        )
 
     @staticmethod
     def _failed(row: SettleRow, reason: str) -> SettlementOutcome:
-        return SettlementOutcome(row.order_id, Outcome.FAILED, row.delivered_on, reason, row.line)
+        return SettlementOutcome(
+            row.order_id, SettlementResult.FAILED, row.delivered_on, reason, row.line
+        )
 
 
 def _why_not_settleable(record: CheckoutRecord | None, delivered_on: date) -> str | None:

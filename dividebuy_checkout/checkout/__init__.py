@@ -17,17 +17,15 @@ from .errors import (
     DivideBuyUnavailable,
     InvalidApplication,
     NotFinanceable,
-    OrderNotFound,
-    OutcomeUnknown,
+    QuoteOutcomeUnknown,
+    ShopOrderNotFound,
 )
-from .events import EVENTS, Notify
 from .ratelimit import SlidingWindowLimiter, parse_limit
 from .reference import ReferenceSigner, ReturnReference
 from .service import CheckoutService, ReconcileReport, ReturnOutcome, Submitted
 from .terms import Offer, TermChoice
 
 __all__ = [
-    "EVENTS",
     "AlreadyFinanced",
     "BadReference",
     "CheckoutError",
@@ -35,14 +33,13 @@ __all__ = [
     "DivideBuyUnavailable",
     "InvalidApplication",
     "NotFinanceable",
-    "Notify",
     "Offer",
-    "OrderNotFound",
-    "OutcomeUnknown",
+    "QuoteOutcomeUnknown",
     "ReconcileReport",
     "ReferenceSigner",
     "ReturnOutcome",
     "ReturnReference",
+    "ShopOrderNotFound",
     "SlidingWindowLimiter",
     "Submitted",
     "TermChoice",

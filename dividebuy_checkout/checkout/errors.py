@@ -8,13 +8,24 @@ from __future__ import annotations
 
 from ..store import CheckoutRecord
 
+__all__ = [
+    "AlreadyFinanced",
+    "BadReference",
+    "CheckoutError",
+    "DivideBuyUnavailable",
+    "InvalidApplication",
+    "NotFinanceable",
+    "QuoteOutcomeUnknown",
+    "ShopOrderNotFound",
+]
+
 
 class CheckoutError(Exception):
     """Base of the checkout's own errors. ``str()`` is safe to show a shopper."""
 
 
-class OrderNotFound(CheckoutError):
-    """The order source has no such order (or will not let this shopper pay it)."""
+class ShopOrderNotFound(CheckoutError):
+    """The shop's order source has no such order (or will not let this shopper pay it)."""
 
     def __init__(self, order_id: str) -> None:
         super().__init__("We could not find that order. Please start the checkout again.")
@@ -41,7 +52,7 @@ class DivideBuyUnavailable(CheckoutError):
     """DivideBuy could not be reached or refused to work just now; nothing was recorded."""
 
 
-class OutcomeUnknown(CheckoutError):
+class QuoteOutcomeUnknown(CheckoutError):
     """A quote request was sent and no usable answer came back; nothing was recorded.
 
     DivideBuy may hold a quote the shop does not know of. It cannot be paid

@@ -36,6 +36,7 @@ from typing import Any
 
 from marshmallow import ValidationError as SchemaValidationError
 
+from .. import events
 from ..client import DivideBuyClient
 from ..errors import (
     AuthenticationError,
@@ -44,13 +45,13 @@ from ..errors import (
     OutcomeUnknownError,
     ValidationError,
 )
+from ..events import Notify
 from ..models import CANCELLED, DECLINED, EXPIRED, Quote
 from ..orders import Applicant, Order, OrderSource, build_quote_payload
 from ..schemas import flatten_errors, load_quote
 from ..schemas.history import Today
 from ..schemas.rules import DEFAULT_MIN_HISTORY_MONTHS
-from ..store import CheckoutRecord, CheckoutStatus, DuplicateLiveCheckout, SqlStore
-from . import events
+from ..store import CheckoutRecord, CheckoutStatus, CheckoutStore, DuplicateLiveCheckout
 from .amounts import amount_problem
 from .errors import (
     AlreadyFinanced,
@@ -58,10 +59,9 @@ from .errors import (
     DivideBuyUnavailable,
     InvalidApplication,
     NotFinanceable,
-    OrderNotFound,
-    OutcomeUnknown,
+    QuoteOutcomeUnknown,
+    ShopOrderNotFound,
 )
-from .events import Notify
 from .reference import ReferenceSigner, new_return_ref
 from .terms import Offer, TermsCache
 
@@ -78,7 +78,7 @@ _EVENT_FOR = {
     CheckoutStatus.COMPLETED: events.QUOTE_COMPLETED,
     CheckoutStatus.ON_HOLD: events.ORDER_ON_HOLD,
     CheckoutStatus.CANCELLED: events.QUOTE_CANCELLED,
-    CheckoutStatus.DECLINED: events.QUOTE_CANCELLED,
+    CheckoutStatus.DECLINED: events.QUOTE_DECLINED,
     CheckoutStatus.EXPIRED: events.QUOTE_EXPIRED,
 }
 #: a live quote in one of these may be replaced by a new one for the same order
@@ -144,15 +144,16 @@ class ReconcileReport:
 class CheckoutService:
     """The checkout, for one shop: its client, store, order source and listener.
 
-    ``notify(event, record, **extra)`` is called once per recorded change (see
-    :mod:`.events`); the Flask extension sends the blinker signal of that name.
+    ``notify(event, record=record, **extra)`` is called once per recorded change (see
+    :mod:`dividebuy_checkout.events`); the Flask extension sends the blinker signal of
+    that name.
     A listener that raises is logged and does not undo what was recorded.
     """
 
     def __init__(
         self,
         client: DivideBuyClient,
-        store: SqlStore,
+        store: CheckoutStore,
         order_source: OrderSource,
         *,
         signer: ReferenceSigner | None = None,
@@ -193,10 +194,10 @@ class CheckoutService:
     # -- reading ------------------------------------------------------------------------------
 
     def get_order(self, order_id: str) -> Order:
-        """The order as the shop holds it now; :class:`OrderNotFound` if there is none."""
+        """The order as the shop holds it now; :class:`ShopOrderNotFound` if there is none."""
         order = self.order_source.get_order(order_id)
         if order is None:
-            raise OrderNotFound(order_id)
+            raise ShopOrderNotFound(order_id)
         return order
 
     def offer(self, order: Order) -> Offer:
@@ -241,7 +242,7 @@ class CheckoutService:
         return self.signer.sign_start(order_id)
 
     def order_for_start(self, token: str) -> Order:
-        """The order a start link names; :class:`BadReference` or :class:`OrderNotFound`."""
+        """The order a start link names; :class:`BadReference` or :class:`ShopOrderNotFound`."""
         return self.get_order(self.signer.verify_start(token))
 
     def return_token(self, record: CheckoutRecord) -> str | None:
@@ -264,8 +265,8 @@ class CheckoutService:
         *return_url* turns a signed return reference into the absolute URL
         DivideBuy sends the shopper back to. Raises :class:`InvalidApplication`,
         :class:`NotFinanceable`, :class:`DivideBuyUnavailable`,
-        :class:`OutcomeUnknown`, :class:`AlreadyFinanced` or
-        :class:`OrderNotFound`; in every case nothing was recorded.
+        :class:`QuoteOutcomeUnknown`, :class:`AlreadyFinanced` or
+        :class:`ShopOrderNotFound`; in every case nothing was recorded.
         """
         with self._locks[zlib.crc32(order_id.encode()) % len(self._locks)]:
             return self._submit(order_id, applicant, ip_address, return_url)
@@ -335,7 +336,7 @@ class CheckoutService:
         if record.decision:
             self._notify(events.QUOTE_DECIDED, record, decision=record.decision)
         if declined:
-            self._notify(events.QUOTE_CANCELLED, record)
+            self._notify(events.QUOTE_DECLINED, record)
         return Submitted(record, token, reused=False)
 
     def _validated(
@@ -384,7 +385,7 @@ class CheckoutService:
             raise InvalidApplication(exc.field_errors) from None
         except OutcomeUnknownError as exc:
             log.warning("Quote request outcome unknown: %s", exc)
-            raise OutcomeUnknown(
+            raise QuoteOutcomeUnknown(
                 "DivideBuy did not confirm your application, so nothing has been charged or "
                 "recorded. Please try again."
             ) from None
@@ -517,7 +518,7 @@ class CheckoutService:
 
     def _notify(self, event: str, record: CheckoutRecord, **extra: Any) -> None:
         try:
-            self.notify(event, record, **extra)
+            self.notify(event, record=record, **extra)
         except Exception:
             # Already recorded: a failing listener must not turn a paid order into an error
             # page. The record stays the source of truth (status(), pending_finance_order_ids()).

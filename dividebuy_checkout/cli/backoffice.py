@@ -36,9 +36,9 @@ from ..backoffice import (
     SettleRow,
     read_settlement_csv,
 )
-from ..backoffice.reports import Outcome, refund_dict
+from ..backoffice.reports import SettlementResult, refund_dict
 from ..money import format_gbp
-from ..store.checkouts import CheckoutStatus
+from ..store import CheckoutStatus
 from . import CliError
 from .output import emit, emit_fields, emit_json, emit_table
 from .params import DATE, MONEY
@@ -117,7 +117,8 @@ def settle(
         )
     _print_report(report, json_output)
     if not report.ok:
-        not_settled = report.count(Outcome.REJECTED) + report.count(Outcome.FAILED)
+        rejected, failed = SettlementResult.REJECTED, SettlementResult.FAILED
+        not_settled = report.count(rejected) + report.count(failed)
         what = "failed at DivideBuy" if report.failed else "were refused"
         raise CliError(
             f"{not_settled} of {len(report.outcomes)} orders were not settled (some {what}); "
@@ -161,7 +162,7 @@ def _print_report(report: SettlementReport, json_output: bool) -> None:
         emit_json(report.to_dict())
         return
     problems = sorted(
-        report.of(Outcome.REJECTED) + report.of(Outcome.FAILED),
+        report.of(SettlementResult.REJECTED) + report.of(SettlementResult.FAILED),
         key=lambda o: (o.line is None, o.line or 0),
     )
     for o in problems:

@@ -36,10 +36,9 @@ from werkzeug.utils import import_string
 from ..backoffice import (
     BackOfficeService,
     CallFailed,
-    Ledger,
+    CheckoutNotFound,
     NothingToRefund,
     OrderNotCompleted,
-    OrderNotFound,
     RefundBlocked,
     RefundExceedsRemaining,
     RefundNotConfirmable,
@@ -71,7 +70,7 @@ CONFIG_DEFAULTS: dict[str, Any] = {
 MIN_KEY_LENGTH = 16
 
 _STATUS_FOR: list[tuple[type[Exception], int]] = [
-    (OrderNotFound, 404),
+    (CheckoutNotFound, 404),
     (RefundNotFound, 404),
     (RefundExceedsRemaining, 422),
     (OrderNotCompleted, 409),
@@ -259,21 +258,13 @@ def _exempt_from_csrf(bp: Blueprint, app: Flask, views: list[Callable[..., Any]]
 # -- the part -------------------------------------------------------------------------------
 
 
-def _notifier(app: Flask) -> Callable[..., None]:
-    def notify(event: str, **payload: Any) -> None:
-        getattr(signals, event).send(app, **payload)
-
-    return notify
-
-
 def make_service(app: Flask, state: DivideBuyState) -> BackOfficeService:
     """The app's back-office service: its client and store, signals sent with the app."""
     return BackOfficeService(
         state.client,
         state.store,
-        Ledger(state.store.engine),
         chunk_size=int(app.config["DIVIDEBUY_SETTLEMENT_CHUNK_SIZE"]),
-        notify=_notifier(app),
+        notify=signals.notifier(app),
     )
 
 

@@ -18,7 +18,6 @@ to the blinker signals of :mod:`.signals`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -41,9 +40,9 @@ from ..checkout import (
     DivideBuyUnavailable,
     InvalidApplication,
     NotFinanceable,
-    OrderNotFound,
-    OutcomeUnknown,
+    QuoteOutcomeUnknown,
     ReferenceSigner,
+    ShopOrderNotFound,
     SlidingWindowLimiter,
 )
 from ..checkout.answers import (
@@ -113,15 +112,6 @@ DEFAULT_LAYOUT = "dividebuy/_layout.html"
 _PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
-def _notifier(app: Flask) -> Callable[..., None]:
-    """Events of the core → the blinker signal of the same name, sent with the app."""
-
-    def notify(event: str, record: CheckoutRecord, **extra: Any) -> None:
-        getattr(signals, event).send(app, record=record, **extra)
-
-    return notify
-
-
 def make_service(app: Flask, state: DivideBuyState) -> CheckoutService:
     """The app's checkout service; raises :class:`ConfigurationError` for what is missing."""
     if state.order_source is None:
@@ -147,7 +137,7 @@ def make_service(app: Flask, state: DivideBuyState) -> CheckoutService:
             state.store,
             state.order_source,
             signer=signer,
-            notify=_notifier(app),
+            notify=signals.notifier(app),
             terms_ttl=float(app.config["DIVIDEBUY_TERMS_CACHE_SECONDS"]),
             min_history_months=int(app.config["DIVIDEBUY_MIN_HISTORY_MONTHS"]),
         )
@@ -251,7 +241,7 @@ class Pages:
             order = self.service.order_for_start(token)
         except BadReference as exc:
             return _bad_link(exc)
-        except OrderNotFound as exc:
+        except ShopOrderNotFound as exc:
             return _page("dividebuy/problem.html", 404, title="Order not found", message=str(exc))
         live = self.service.status(order.order_id)
         if live is not None and live.status in (CheckoutStatus.COMPLETED, CheckoutStatus.ON_HOLD):
@@ -317,11 +307,11 @@ class Pages:
                 reason=str(exc),
                 other_methods=_endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", order.order_id),
             )
-        except (DivideBuyUnavailable, OutcomeUnknown) as exc:
+        except (DivideBuyUnavailable, QuoteOutcomeUnknown) as exc:
             return self._form(form, order, offer, asked, FormErrors(general=[str(exc)]), status=503)
         except AlreadyFinanced as exc:
             return self._to_outcome(exc.record)
-        except OrderNotFound as exc:
+        except ShopOrderNotFound as exc:
             return _page("dividebuy/problem.html", 404, title="Order not found", message=str(exc))
         if submitted.checkout_url:
             return redirect(submitted.checkout_url, 303)

@@ -1,35 +1,57 @@
-"""Signals a shop subscribes to (blinker), in the manner of Flask-Login's.
+"""Blinker signals a shop subscribes to, one per event of :mod:`dividebuy_checkout.events`.
 
-Each is sent once per transition, after it is recorded, with the Flask app as
-sender and the :class:`~dividebuy_checkout.store.CheckoutRecord` as ``record``
-(back-office signals carry ``order_id`` and their own keyword arguments)::
+The signals are *generated* from :data:`dividebuy_checkout.events.EVENTS`, so every
+event the core sends has its signal of the same name; what each one means and
+carries is documented there. Each is sent once per recorded change, with the
+Flask app as sender and the event's payload as keyword arguments (checkout
+signals carry ``record``, back-office signals ``order_id``)::
 
     from dividebuy_checkout.flask import signals
 
     @signals.quote_completed.connect_via(app)
     def mark_paid(app, record, **extra):
         orders.mark_paid(record.order_id)
+
+    @signals.quote_declined.connect_via(app)
+    def offer_card(app, record, **extra):
+        orders.reopen(record.order_id)
 """
 
 from __future__ import annotations
 
-from blinker import Namespace
+from typing import Any
 
-_signals = Namespace()
+from blinker import NamedSignal, Namespace
+from flask import Flask
 
-#: a quote was created and recorded (``record``); the shopper is about to go to DivideBuy
-quote_created = _signals.signal("dividebuy.quote-created")
-#: DivideBuy gave a decision (``record``, ``decision``): APPROVED, DECLINED or REFERRED
-quote_decided = _signals.signal("dividebuy.quote-decided")
-#: the shopper signed and paid the first instalment: mark the order paid (``record``)
-quote_completed = _signals.signal("dividebuy.quote-completed")
-#: the shopper cancelled at DivideBuy, or the application was declined (``record``)
-quote_cancelled = _signals.signal("dividebuy.quote-cancelled")
-#: the quote expired unfinished (``record``)
-quote_expired = _signals.signal("dividebuy.quote-expired")
-#: DivideBuy completed a quote whose amounts no longer match the order (``record``, ``reason``)
-order_on_hold = _signals.signal("dividebuy.order-on-hold")
-#: DivideBuy was told the order was delivered (``order_id``, ``delivered_on``)
-order_settled = _signals.signal("dividebuy.order-settled")
-#: DivideBuy confirmed a refund (``order_id``, ``refund``)
-refund_issued = _signals.signal("dividebuy.refund-issued")
+from ..events import EVENTS, Notify
+
+_namespace = Namespace()
+
+#: event name → its signal (blinker name ``dividebuy.<event-with-dashes>``)
+SIGNALS: dict[str, NamedSignal] = {
+    event: _namespace.signal("dividebuy." + event.replace("_", "-")) for event in EVENTS
+}
+
+__all__ = ["SIGNALS", "notifier", *EVENTS]
+
+
+def notifier(app: Flask) -> Notify:
+    """The listener that sends each event as its signal, with *app* as sender."""
+
+    def notify(event: str, /, **payload: Any) -> None:
+        SIGNALS[event].send(app, **payload)
+
+    return notify
+
+
+def __getattr__(name: str) -> NamedSignal:
+    # ``signals.quote_completed`` (and ``from … import quote_completed``): PEP 562.
+    try:
+        return SIGNALS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *SIGNALS})

@@ -1,14 +1,65 @@
-"""Storage behind a small interface: checkouts (quote↔order), their audit trail, the ledger.
+"""Storage behind two protocols: checkouts (quote↔order) with their audit trail, and the ledger.
 
-:class:`SqlStore` is the one implementation: SQLite by default, any SQLAlchemy
-URL for a shared database. Tables are created on first use.
+:class:`CheckoutStore` and :class:`Ledger` (in :mod:`.base`) are what the
+services need; :class:`SqlStore` implements both on SQLAlchemy Core: SQLite by
+default, any SQLAlchemy URL for a shared database. Tables are created on first
+use (:mod:`.tables`, one shared ``metadata``); records are plain dataclasses
+(:mod:`.records`); refusals are in :mod:`.errors`.
 
 Personal data from the application form (date of birth, income, bank details)
 is sent to DivideBuy and never stored here.
 """
 
-from . import ledger  # noqa: F401 — defines the ledger tables on the shared metadata
-from .checkouts import CheckoutRecord, CheckoutStatus, DuplicateLiveCheckout
-from .sql import SqlStore
+from .base import CheckoutStore, Ledger
+from .errors import (
+    DuplicateLiveCheckout,
+    ExceedsRemaining,
+    LedgerRefusal,
+    NoSuchRefund,
+    NothingLeft,
+    RefundNotUnknown,
+    RefundsBlocked,
+    StoreError,
+)
+from .ledger import SqlLedger
+from .records import (
+    Balance,
+    CheckoutRecord,
+    CheckoutStatus,
+    ClaimResult,
+    RefundEntry,
+    RefundStatus,
+    SettlementClaim,
+    SettlementEntry,
+    SettlementStatus,
+    Transition,
+    fold_balance,
+)
+from .sql import SqlStore, make_engine
 
-__all__ = ["CheckoutRecord", "CheckoutStatus", "DuplicateLiveCheckout", "SqlStore"]
+__all__ = [
+    "Balance",
+    "CheckoutRecord",
+    "CheckoutStatus",
+    "CheckoutStore",
+    "ClaimResult",
+    "DuplicateLiveCheckout",
+    "ExceedsRemaining",
+    "Ledger",
+    "LedgerRefusal",
+    "NoSuchRefund",
+    "NothingLeft",
+    "RefundEntry",
+    "RefundNotUnknown",
+    "RefundStatus",
+    "RefundsBlocked",
+    "SettlementClaim",
+    "SettlementEntry",
+    "SettlementStatus",
+    "SqlLedger",
+    "SqlStore",
+    "StoreError",
+    "Transition",
+    "fold_balance",
+    "make_engine",
+]

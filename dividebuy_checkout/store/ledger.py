@@ -27,289 +27,64 @@ less ceremony: rows are *claimed* (``sending``) before the call, so the same
 order is not sent twice by one run or settled with two different dates, and
 marked ``settled`` after DivideBuy accepted them.
 
-The tables live on the same ``metadata`` as the checkout tables, so
-``SqlStore`` creates them; this module is imported by ``store/__init__``.
+This module is the repository (:class:`SqlLedger`); its tables are in
+:mod:`.tables` (on the one shared ``metadata``), its records in :mod:`.records`,
+its refusals in :mod:`.errors`, and the protocol services rely on in :mod:`.base`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Engine,
-    Integer,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .checkouts import CheckoutRecord
-from .sql import _record
-from .tables import MONEY, checkouts, metadata
-
-ZERO = Decimal("0.00")
-#: how many ids go into one ``IN (…)``: well under every database's parameter limit
-_IN_BATCH = 500
-
-
-class RefundStatus(StrEnum):
-    """Where a refund stands. Only the first two ``CONFIRMED_*`` come from a person."""
-
-    #: reserved, being sent to DivideBuy now
-    PENDING = "pending"
-    #: DivideBuy answered that it created the refund
-    SUCCEEDED = "succeeded"
-    #: DivideBuy refused it, or it was never delivered: nothing was refunded
-    FAILED = "failed"
-    #: sent, then no readable answer: it may or may not have happened; blocks the order
-    UNKNOWN = "unknown"
-    #: an operator checked DivideBuy's portal and found the unknown refund there
-    CONFIRMED_SUCCEEDED = "confirmed_succeeded"
-    #: an operator checked and found that the unknown refund did not happen
-    CONFIRMED_FAILED = "confirmed_failed"
-
-    @property
-    def holds_money(self) -> bool:
-        """Counts against what is left to refund (done, in flight, or possibly done)."""
-        return self in _HOLDING
-
-    @property
-    def refunded(self) -> bool:
-        """Money that DivideBuy (or an operator) confirmed went back to the customer."""
-        return self in (RefundStatus.SUCCEEDED, RefundStatus.CONFIRMED_SUCCEEDED)
-
-
-_HOLDING = frozenset(
-    {
-        RefundStatus.PENDING,
-        RefundStatus.SUCCEEDED,
-        RefundStatus.UNKNOWN,
-        RefundStatus.CONFIRMED_SUCCEEDED,
-    }
+from ._rows import as_utc, batches, utc_now
+from .errors import (
+    ExceedsRemaining,
+    NoSuchRefund,
+    NothingLeft,
+    RefundNotUnknown,
+    RefundsBlocked,
 )
-
-
-class SettlementStatus(StrEnum):
-    #: claimed by a run that is sending it now (or crashed while sending)
-    SENDING = "sending"
-    #: DivideBuy accepted the delivery date
-    SETTLED = "settled"
-
-
-settlements = Table(
-    "dividebuy_settlements",
-    metadata,
-    Column("order_id", String(64), primary_key=True),
-    Column("quote_id", String(64), nullable=False),
-    Column("dividebuy_order_id", String(64), nullable=False),
-    Column("delivered_on", Date, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
-    Column("settled_at", DateTime(timezone=True), nullable=True),
+from .records import (
+    Balance,
+    CheckoutRecord,
+    ClaimResult,
+    RefundEntry,
+    RefundStatus,
+    SettlementClaim,
+    SettlementEntry,
+    SettlementStatus,
+    fold_balance,
+    money_of,
 )
+from .tables import checkouts, metadata, refunds, settlements
 
-refunds = Table(
-    "dividebuy_refunds",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("order_id", String(64), nullable=False, index=True),
-    Column("quote_id", String(64), nullable=False),
-    #: what was reserved (for a full refund: all that was left at the time)
-    Column("amount", MONEY, nullable=False),
-    #: asked for "all that is left" (sent to DivideBuy without an amount)
-    Column("full", Boolean, nullable=False),
-    Column("status", String(24), nullable=False, index=True),
-    Column("dividebuy_refund_id", String(64), nullable=True),
-    Column("refund_type", String(16), nullable=True),
-    #: why it failed or is unknown, or the operator's note; never bank details or tokens
-    Column("note", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+__all__ = ["SqlLedger"]
 
 
-# -- what the ledger hands out --------------------------------------------------------------
+class SqlLedger:
+    """Settlements and refunds in one SQL database: the :class:`~.base.Ledger` on SQLAlchemy.
 
-
-@dataclass(frozen=True)
-class RefundEntry:
-    """One refund row of the ledger."""
-
-    id: int
-    order_id: str
-    quote_id: str
-    amount: Decimal
-    full: bool
-    status: RefundStatus
-    dividebuy_refund_id: str | None
-    refund_type: str | None
-    note: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class SettlementEntry:
-    order_id: str
-    quote_id: str
-    dividebuy_order_id: str
-    delivered_on: date
-    status: SettlementStatus
-    claimed_at: datetime
-    settled_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Balance:
-    """An order's refund position, as the ledger sees it."""
-
-    #: what DivideBuy lent (the order total less any upfront payment): the refund ceiling
-    credit_amount: Decimal
-    #: confirmed refunded (by DivideBuy or an operator)
-    refunded: Decimal
-    #: in flight or of unknown outcome: not refundable again until resolved
-    held: Decimal
-    #: ids of refunds whose outcome is unknown: they block further refunds
-    unknown_ids: tuple[int, ...]
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.credit_amount - self.refunded - self.held
-
-
-@dataclass(frozen=True)
-class SettlementClaim:
-    """One order to settle, as the service resolved it from the stored quote."""
-
-    order_id: str
-    quote_id: str
-    dividebuy_order_id: str
-    delivered_on: date
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """How :meth:`Ledger.claim_settlements` sorted a batch."""
-
-    #: claimed by this call: send them
-    claimed: list[SettlementClaim]
-    #: settled before with the same date: nothing to send
-    already: list[SettlementEntry]
-    #: settled (or being settled) with another date
-    conflicting: list[tuple[SettlementClaim, SettlementEntry]]
-
-
-# -- refusals the ledger itself detects ------------------------------------------------------
-
-
-class LedgerRefusal(Exception):
-    """The ledger refused to reserve a refund; nothing was written."""
-
-
-class RefundsBlocked(LedgerRefusal):
-    def __init__(self, order_id: str, unknown_ids: Sequence[int]) -> None:
-        self.order_id = order_id
-        self.unknown_ids = tuple(unknown_ids)
-        super().__init__(order_id, self.unknown_ids)
-
-
-class ExceedsRemaining(LedgerRefusal):
-    def __init__(self, requested: Decimal, balance: Balance) -> None:
-        self.requested = requested
-        self.balance = balance
-        super().__init__(requested, balance.remaining)
-
-
-class NothingLeft(LedgerRefusal):
-    def __init__(self, balance: Balance) -> None:
-        self.balance = balance
-        super().__init__(balance.remaining)
-
-
-class NoSuchRefund(LedgerRefusal):
-    pass
-
-
-class RefundNotUnknown(LedgerRefusal):
-    """Only a refund whose outcome is unknown can be confirmed by an operator."""
-
-    def __init__(self, entry: RefundEntry) -> None:
-        self.entry = entry
-        super().__init__(entry.id, entry.status)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(value if value is not None else 0).quantize(Decimal("0.01"))
-
-
-def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _IN_BATCH):
-        yield items[start : start + _IN_BATCH]
-
-
-class Ledger:
-    """Settlements and refunds in the store's database (same engine as :class:`SqlStore`)."""
+    :class:`~.sql.SqlStore` is one (checkouts and ledger share a database, so
+    reserving a refund can lock the order's checkout row); it can also stand
+    alone on an engine whose database has the checkout tables.
+    """
 
     def __init__(self, engine: Engine, *, stale_after: timedelta = timedelta(minutes=15)) -> None:
         #: a ``pending`` refund older than this was abandoned mid-call (a crash):
         #: it is treated as ``unknown``, because it may have reached DivideBuy
         self.stale_after = stale_after
         self.engine = engine
-        metadata.create_all(engine, tables=[settlements, refunds])
+        # Every table: a refund reservation locks the order's checkout row.
+        metadata.create_all(engine)
 
     def __repr__(self) -> str:
-        return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
-
-    # -- checkouts, read in bulk -------------------------------------------------------------
-
-    def live_checkouts(self, order_ids: Sequence[str]) -> dict[str, CheckoutRecord]:
-        """The live checkout of each order that has one (one query per 500 orders)."""
-        found: dict[str, CheckoutRecord] = {}
-        with self.engine.connect() as conn:
-            for batch in _batches(list(order_ids)):
-                rows = conn.execute(
-                    select(checkouts).where(checkouts.c.live_order_id.in_(batch))
-                ).all()
-                found.update({row.order_id: _record(row) for row in rows})
-        return found
-
-    def recent_checkouts(
-        self, statuses: Iterable[str], *, limit: int | None = None
-    ) -> list[CheckoutRecord]:
-        """Checkouts with one of *statuses*, newest first, at most *limit* (listings)."""
-        query = (
-            select(checkouts)
-            .where(checkouts.c.status.in_([str(s) for s in statuses]))
-            .order_by(checkouts.c.created_at.desc(), checkouts.c.quote_id)
-        )
-        if limit is not None:
-            query = query.limit(limit)
-        with self.engine.connect() as conn:
-            return [_record(row) for row in conn.execute(query).all()]
+        return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
 
     # -- settlement --------------------------------------------------------------------------
 
@@ -323,7 +98,7 @@ class Ledger:
     def settlements_for(self, order_ids: Sequence[str]) -> dict[str, SettlementEntry]:
         found: dict[str, SettlementEntry] = {}
         with self.engine.connect() as conn:
-            for batch in _batches(list(order_ids)):
+            for batch in batches(list(order_ids)):
                 rows = conn.execute(
                     select(settlements).where(settlements.c.order_id.in_(batch))
                 ).all()
@@ -377,10 +152,10 @@ class Ledger:
         A claim released meanwhile (a concurrent run with the same date failed) is
         written again: DivideBuy has the date, so the ledger must too.
         """
-        now = _now()
+        now = utc_now()
         with self.engine.begin() as conn:
             existing = self._settlements(conn, [c.order_id for c in claims], lock=True)
-            for batch in _batches([c.order_id for c in claims if c.order_id in existing]):
+            for batch in batches([c.order_id for c in claims if c.order_id in existing]):
                 conn.execute(
                     update(settlements)
                     .where(settlements.c.order_id.in_(batch))
@@ -393,9 +168,11 @@ class Ledger:
                 )
 
     @staticmethod
-    def _settlements(conn: Any, order_ids: list[str], *, lock: bool) -> dict[str, SettlementEntry]:
+    def _settlements(
+        conn: Connection, order_ids: list[str], *, lock: bool
+    ) -> dict[str, SettlementEntry]:
         found: dict[str, SettlementEntry] = {}
-        for batch in _batches(order_ids):
+        for batch in batches(order_ids):
             query = select(settlements).where(settlements.c.order_id.in_(batch))
             if lock:
                 query = query.with_for_update()
@@ -405,7 +182,7 @@ class Ledger:
     def release_settlements(self, order_ids: Sequence[str]) -> None:
         """Drop claims that were not settled (refused or not delivered), so a rerun sends them."""
         with self.engine.begin() as conn:
-            for batch in _batches(list(order_ids)):
+            for batch in batches(list(order_ids)):
                 conn.execute(
                     delete(settlements).where(
                         settlements.c.order_id.in_(batch),
@@ -435,7 +212,7 @@ class Ledger:
         """Every listed order's refunds, oldest first, one query per 500 orders (listings)."""
         found: dict[str, list[RefundEntry]] = {}
         with self.engine.connect() as conn:
-            for batch in _batches(list(order_ids)):
+            for batch in batches(list(order_ids)):
                 rows = conn.execute(
                     select(refunds).where(refunds.c.order_id.in_(batch)).order_by(refunds.c.id)
                 ).all()
@@ -451,7 +228,7 @@ class Ledger:
         no reservation is written (a ``pending`` refund abandoned by a crash and
         found on the way is still marked ``unknown``: see :attr:`stale_after`).
         """
-        now = _now()
+        now = utc_now()
         self._expire_abandoned(record.order_id, now)
         with self.engine.begin() as conn:
             # The lock: SQLite already holds the write lock (BEGIN IMMEDIATE); other
@@ -522,7 +299,7 @@ class Ledger:
         """
         if status not in (RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.UNKNOWN):
             raise ValueError(f"A pending refund cannot become {status}.")
-        values: dict[str, Any] = {"status": status.value, "updated_at": _now(), "note": note}
+        values: dict[str, Any] = {"status": status.value, "updated_at": utc_now(), "note": note}
         if amount is not None:
             values["amount"] = amount
         if dividebuy_refund_id is not None:
@@ -561,7 +338,7 @@ class Ledger:
             entry = _refund(row)
             if entry.status is not RefundStatus.UNKNOWN:
                 raise RefundNotUnknown(entry)
-            values: dict[str, Any] = {"status": status.value, "updated_at": _now()}
+            values: dict[str, Any] = {"status": status.value, "updated_at": utc_now()}
             if note is not None:
                 values["note"] = note
             if dividebuy_refund_id is not None:
@@ -573,7 +350,7 @@ class Ledger:
     # -- helpers -----------------------------------------------------------------------------
 
     @staticmethod
-    def _balance(conn: Any, record: CheckoutRecord) -> Balance:
+    def _balance(conn: Connection, record: CheckoutRecord) -> Balance:
         rows = conn.execute(
             select(refunds.c.id, refunds.c.status, refunds.c.amount)
             .where(refunds.c.order_id == record.order_id)
@@ -582,41 +359,26 @@ class Ledger:
         return fold_balance(record.credit_amount, rows)
 
 
-def fold_balance(credit_amount: Decimal, rows: Iterable[Any]) -> Balance:
-    """Add up refund rows (or entries) in ``Decimal``, never in SQL, where SQLite sums floats."""
-    refunded = held = ZERO
-    unknown: list[int] = []
-    for row in rows:
-        state = RefundStatus(row.status)
-        if state.refunded:
-            refunded += _money(row.amount)
-        elif state.holds_money:
-            held += _money(row.amount)
-        if state is RefundStatus.UNKNOWN:
-            unknown.append(row.id)
-    return Balance(credit_amount, refunded, held, tuple(unknown))
-
-
 def _refund(row: Any) -> RefundEntry:
     return RefundEntry(
         id=row.id,
         order_id=row.order_id,
         quote_id=row.quote_id,
-        amount=_money(row.amount),
+        amount=money_of(row.amount),
         full=bool(row.full),
         status=RefundStatus(row.status),
         dividebuy_refund_id=row.dividebuy_refund_id,
         refund_type=row.refund_type,
         note=row.note,
-        created_at=_as_utc(row.created_at),  # type: ignore[arg-type]
-        updated_at=_as_utc(row.updated_at),  # type: ignore[arg-type]
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
     )
 
 
 def _settlement_rows(
     claims: Iterable[SettlementClaim], status: SettlementStatus, settled_at: datetime | None = None
 ) -> list[dict[str, Any]]:
-    now = _now()
+    now = utc_now()
     return [
         {
             "order_id": c.order_id,
@@ -638,6 +400,6 @@ def _settlement(row: Any) -> SettlementEntry:
         dividebuy_order_id=row.dividebuy_order_id,
         delivered_on=row.delivered_on,
         status=SettlementStatus(row.status),
-        claimed_at=_as_utc(row.claimed_at),  # type: ignore[arg-type]
-        settled_at=_as_utc(row.settled_at),
+        claimed_at=as_utc(row.claimed_at),
+        settled_at=as_utc(row.settled_at) if row.settled_at is not None else None,
     )

@@ -1,4 +1,8 @@
-"""``SqlStore``: the checkout store on SQLAlchemy Core.
+"""``SqlStore``: checkouts, their audit trail and the ledger on SQLAlchemy Core.
+
+It implements both store protocols (:class:`~.base.CheckoutStore` and
+:class:`~.base.Ledger`) over one database: SQLite by default, any SQLAlchemy
+URL for a shared database. Tables are created on first use.
 
 Every status change is a *conditional* update (``… WHERE status IN (expected)``)
 in one transaction with its audit row, so when a shopper's return and a
@@ -8,25 +12,30 @@ that it lost (and signals nothing).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from .checkouts import CheckoutRecord, CheckoutStatus, DuplicateLiveCheckout, Transition
-from .tables import checkouts, metadata, transitions
+from ._rows import as_utc, batches, utc_now
+from .errors import DuplicateLiveCheckout
+from .ledger import SqlLedger
+from .records import CheckoutRecord, CheckoutStatus, Transition
+from .tables import checkouts, transitions
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _as_utc(value: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every stored time is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+__all__ = ["SqlStore", "make_engine"]
 
 
 def make_engine(url: str) -> Engine:
@@ -53,26 +62,30 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class SqlStore:
-    """Checkouts and their audit trail in one SQL database."""
+class SqlStore(SqlLedger):
+    """Checkouts, their audit trail and the ledger in one SQL database.
 
-    def __init__(self, url_or_engine: str | Engine = "sqlite:///dividebuy.sqlite3") -> None:
-        self.engine = (
-            make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        )
-        metadata.create_all(self.engine)
+    *refund_stale_after*: a ``pending`` refund older than this was abandoned
+    mid-call (a crash) and is treated as ``unknown`` (see :class:`SqlLedger`).
+    """
 
-    def __repr__(self) -> str:
-        return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
+    def __init__(
+        self,
+        url_or_engine: str | Engine = "sqlite:///dividebuy.sqlite3",
+        *,
+        refund_stale_after: timedelta = timedelta(minutes=15),
+    ) -> None:
+        engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        super().__init__(engine, stale_after=refund_stale_after)
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _one(self, condition: Any) -> CheckoutRecord | None:
+    def _one(self, condition: ColumnElement[bool]) -> CheckoutRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(checkouts).where(condition)).first()
         return _record(row) if row else None
 
-    def _many(self, condition: Any) -> list[CheckoutRecord]:
+    def _many(self, condition: ColumnElement[bool]) -> list[CheckoutRecord]:
         """Checkouts matching *condition*, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -81,6 +94,7 @@ class SqlStore:
         return [_record(row) for row in rows]
 
     def get(self, quote_id: str) -> CheckoutRecord | None:
+        """The checkout of DivideBuy quote *quote_id*."""
         return self._one(checkouts.c.quote_id == quote_id)
 
     def by_return_ref(self, return_ref: str) -> CheckoutRecord | None:
@@ -95,6 +109,7 @@ class SqlStore:
             ).scalar_one_or_none()
 
     def live_for_order(self, order_id: str) -> CheckoutRecord | None:
+        """The order's live checkout (its newest quote, not superseded)."""
         return self._one(checkouts.c.live_order_id == order_id)
 
     def for_order(self, order_id: str) -> list[CheckoutRecord]:
@@ -102,9 +117,36 @@ class SqlStore:
         return self._many(checkouts.c.order_id == order_id)
 
     def with_status(self, *statuses: CheckoutStatus) -> list[CheckoutRecord]:
+        """Checkouts in one of *statuses*, oldest first."""
         return self._many(checkouts.c.status.in_([s.value for s in statuses]))
 
+    def live_checkouts(self, order_ids: Sequence[str]) -> dict[str, CheckoutRecord]:
+        """The live checkout of each order that has one (one query per 500 orders)."""
+        found: dict[str, CheckoutRecord] = {}
+        with self.engine.connect() as conn:
+            for batch in batches(list(order_ids)):
+                rows = conn.execute(
+                    select(checkouts).where(checkouts.c.live_order_id.in_(batch))
+                ).all()
+                found.update({row.order_id: _record(row) for row in rows})
+        return found
+
+    def recent_checkouts(
+        self, statuses: Iterable[CheckoutStatus], *, limit: int | None = None
+    ) -> list[CheckoutRecord]:
+        """Checkouts with one of *statuses*, newest first, at most *limit* (listings)."""
+        query = (
+            select(checkouts)
+            .where(checkouts.c.status.in_([str(s) for s in statuses]))
+            .order_by(checkouts.c.created_at.desc(), checkouts.c.quote_id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).all()]
+
     def history(self, quote_id: str) -> list[Transition]:
+        """Every status change of the checkout, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(transitions)
@@ -112,7 +154,7 @@ class SqlStore:
                 .order_by(transitions.c.id)
             ).all()
         return [
-            Transition(r.quote_id, r.from_status, r.to_status, r.source, r.note, _as_utc(r.at))
+            Transition(r.quote_id, r.from_status, r.to_status, r.source, r.note, as_utc(r.at))
             for r in rows
         ]
 
@@ -141,8 +183,8 @@ class SqlStore:
         those states (a quote that completed meanwhile is never replaced).
         Raises :class:`DuplicateLiveCheckout` if the order already has another live quote.
         """
-        now = _now()
-        values = {
+        now = utc_now()
+        values: dict[str, Any] = {
             "quote_id": quote_id,
             "order_id": order_id,
             "order_ref": order_ref,
@@ -208,7 +250,7 @@ class SqlStore:
 
     def _move(
         self,
-        conn: Any,
+        conn: Connection,
         quote_id: str,
         to_status: CheckoutStatus,
         expected: list[CheckoutStatus] | None,
@@ -223,7 +265,7 @@ class SqlStore:
             return False
         if expected is not None and current not in {s.value for s in expected}:
             return False
-        now = _now()
+        now = utc_now()
         values: dict[str, Any] = {"status": to_status.value, "updated_at": now, **fields}
         if to_status is CheckoutStatus.SUPERSEDED:
             values["live_order_id"] = None
@@ -260,6 +302,6 @@ def _record(row: Any) -> CheckoutRecord:
         checkout_url=row.checkout_url,
         dividebuy_order_id=row.dividebuy_order_id,
         hold_reason=row.hold_reason,
-        created_at=_as_utc(row.created_at),
-        updated_at=_as_utc(row.updated_at),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
     )

@@ -1,5 +1,8 @@
 """The SQL tables (SQLAlchemy Core). One place for the database's shape.
 
+Every table is on the one :data:`metadata`, so ``metadata.create_all`` (and a
+migration tool reading it) sees the whole schema.
+
 ``checkouts.live_order_id`` equals ``order_id`` while the checkout is live and
 is NULL once it is superseded; a unique constraint on it holds *one live quote
 per order* in every database (NULLs never collide), without partial indexes.
@@ -8,7 +11,9 @@ per order* in every database (NULLs never collide), without partial indexes.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -19,6 +24,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+__all__ = ["MONEY", "checkouts", "metadata", "refunds", "settlements", "transitions"]
 
 metadata = MetaData()
 
@@ -65,4 +72,36 @@ transitions = Table(
     Column("source", String(32), nullable=False),
     Column("note", Text, nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+#: one row per settled (or being settled) order: the ledger's settlement side
+settlements = Table(
+    "dividebuy_settlements",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("quote_id", String(64), nullable=False),
+    Column("dividebuy_order_id", String(64), nullable=False),
+    Column("delivered_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("settled_at", DateTime(timezone=True), nullable=True),
+)
+
+refunds = Table(
+    "dividebuy_refunds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("quote_id", String(64), nullable=False),
+    #: what was reserved (for a full refund: all that was left at the time)
+    Column("amount", MONEY, nullable=False),
+    #: asked for "all that is left" (sent to DivideBuy without an amount)
+    Column("full", Boolean, nullable=False),
+    Column("status", String(24), nullable=False, index=True),
+    Column("dividebuy_refund_id", String(64), nullable=True),
+    Column("refund_type", String(16), nullable=True),
+    #: why it failed or is unknown, or the operator's note; never bank details or tokens
+    Column("note", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

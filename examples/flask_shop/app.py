@@ -275,6 +275,7 @@ def _connect_signals(app: Flask) -> None:
     signals.quote_created.connect_via(app, weak=False)(created)
     signals.quote_completed.connect_via(app, weak=False)(completed)
     signals.order_on_hold.connect_via(app, weak=False)(on_hold)
+    signals.quote_declined.connect_via(app, weak=False)(not_paid)
     signals.quote_cancelled.connect_via(app, weak=False)(not_paid)
     signals.quote_expired.connect_via(app, weak=False)(not_paid)
 

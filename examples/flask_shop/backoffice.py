@@ -41,8 +41,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from dividebuy_checkout.backoffice import (
     BackOfficeService,
     CallFailed,
-    Outcome,
     Refused,
+    SettlementResult,
 )
 from dividebuy_checkout.flask import get_state
 from dividebuy_checkout.money import format_gbp
@@ -162,9 +162,9 @@ def settle() -> Any:
     order_id = form.order_id.data
     report = _service().settle([order_id], form.delivered_on.data)
     (outcome,) = report.outcomes
-    if outcome.outcome is Outcome.SETTLED:
+    if outcome.outcome is SettlementResult.SETTLED:
         flash(f"Order {order_id} settled: delivered on {outcome.delivered_on}.", "ok")
-    elif outcome.outcome is Outcome.ALREADY_SETTLED:
+    elif outcome.outcome is SettlementResult.ALREADY_SETTLED:
         flash(f"Order {order_id} was already settled for that date; nothing was sent.", "ok")
     else:
         flash(f"Order {order_id} was not settled: {outcome.reason}", "error")

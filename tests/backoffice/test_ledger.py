@@ -26,13 +26,14 @@ from dividebuy_checkout.backoffice import (
 )
 from dividebuy_checkout.client import DivideBuyClient
 from dividebuy_checkout.retry import RetryPolicy
-from dividebuy_checkout.store import CheckoutRecord, CheckoutStatus, SqlStore
-from dividebuy_checkout.store.ledger import (
+from dividebuy_checkout.store import (
+    CheckoutRecord,
+    CheckoutStatus,
     ExceedsRemaining,
-    Ledger,
     RefundsBlocked,
     SettlementClaim,
     SettlementStatus,
+    SqlStore,
 )
 from dividebuy_checkout.tokens import MemoryTokenStore
 
@@ -186,7 +187,7 @@ def test_a_full_refund_is_sent_without_an_amount_and_a_partial_with_one(tmp_path
 def test_a_pending_refund_abandoned_by_a_crash_becomes_unknown(tmp_path):
     store = _store(tmp_path)
     record = _completed(store)
-    ledger = Ledger(store.engine, stale_after=timedelta(0))
+    ledger = SqlStore(store.engine, refund_stale_after=timedelta(0))
     entry = ledger.reserve_refund(record, D("40.00"))  # ... and the process died here
 
     with pytest.raises(RefundsBlocked):
@@ -198,7 +199,7 @@ def test_a_pending_refund_abandoned_by_a_crash_becomes_unknown(tmp_path):
 def test_concurrent_reservations_never_exceed_the_credit(tmp_path):
     store = _store(tmp_path)
     record = _completed(store, credit="100.00")
-    ledger = Ledger(store.engine)
+    ledger = store  # SqlStore is the Ledger too
     start = threading.Barrier(16)
     won: list[int] = []
 
@@ -219,7 +220,7 @@ def test_concurrent_reservations_never_exceed_the_credit(tmp_path):
 
 def test_settlement_claims_skip_the_same_date_and_refuse_another(tmp_path):
     store = _store(tmp_path)
-    ledger = Ledger(store.engine)
+    ledger = store  # SqlStore is the Ledger too
     day = date(2026, 11, 20)
     claim = SettlementClaim("A1", "q-A1", "DB1", day)
 
@@ -237,7 +238,7 @@ def test_settlement_claims_skip_the_same_date_and_refuse_another(tmp_path):
 
 def test_released_claims_can_be_sent_again_but_settled_ones_stay(tmp_path):
     store = _store(tmp_path)
-    ledger = Ledger(store.engine)
+    ledger = store  # SqlStore is the Ledger too
     day = date(2026, 11, 20)
     a1, a2 = (SettlementClaim(o, f"q-{o}", "DB", day) for o in ("A1", "A2"))
     ledger.claim_settlements([a1, a2])

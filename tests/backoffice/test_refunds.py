@@ -9,9 +9,9 @@ import pytest
 
 from dividebuy_checkout.backoffice import (
     BackOfficeService,
+    CheckoutNotFound,
     NothingToRefund,
     OrderNotCompleted,
-    OrderNotFound,
     RefundBlocked,
     RefundExceedsRemaining,
     RefundFailed,
@@ -81,7 +81,7 @@ def test_only_completed_orders_can_be_refunded(shop: Shop, service):
 
     with pytest.raises(OrderNotCompleted, match="is pending"):
         service.refund("P1", "10.00")
-    with pytest.raises(OrderNotFound, match="No DivideBuy checkout"):
+    with pytest.raises(CheckoutNotFound, match="No DivideBuy checkout"):
         service.refund("NOPE", "10.00")
     assert shop.calls("REFUND") == 0
 
@@ -160,12 +160,15 @@ def test_an_operator_confirming_unblocks_and_the_books_agree(shop: Shop, service
     assert (
         service.order_status("R1").balance.refunded == D("100.00") == _sandbox_refunded(shop, "R1")
     )
-    assert [name for name, _ in events] == ["refund_issued", "refund_issued"]
+    assert [name for name, _ in events] == ["refund_unknown", "refund_issued", "refund_issued"]
+    assert events[0][1]["refund"].id == entry.id and "refund-confirm" in events[0][1]["reason"]
     with pytest.raises(RefundNotConfirmable):
         service.confirm_refund(entry.id, False)
 
 
-def test_confirming_an_unknown_refund_failed_makes_its_amount_refundable(shop: Shop, service):
+def test_confirming_an_unknown_refund_failed_makes_its_amount_refundable(
+    shop: Shop, service, events
+):
     shop.completed_order("R1", D("100.00"))
     shop.fault("REFUND", 500)  # failed before processing, but the shop cannot know that
     with pytest.raises(RefundOutcomeUnknown):
@@ -176,9 +179,10 @@ def test_confirming_an_unknown_refund_failed_makes_its_amount_refundable(shop: S
     service.confirm_refund(entry.id, False, note="not in the portal")
 
     assert service.refund("R1").amount == D("100.00")
+    assert [name for name, _ in events] == ["refund_unknown", "refund_failed", "refund_issued"]
 
 
-def test_a_refund_dividebuy_refuses_is_failed_and_released(shop: Shop, service):
+def test_a_refund_dividebuy_refuses_is_failed_and_released(shop: Shop, service, events):
     shop.completed_order("R1", D("100.00"))
     shop.fault("REFUND", 422)
 
@@ -187,5 +191,9 @@ def test_a_refund_dividebuy_refuses_is_failed_and_released(shop: Shop, service):
 
     (entry,) = service.ledger.refunds_for("R1")
     assert entry.status is RefundStatus.FAILED
+    assert events == [
+        ("refund_failed", {"order_id": "R1", "refund": entry, "reason": events[0][1]["reason"]})
+    ]
+    assert "Nothing was refunded" in events[0][1]["reason"]
     assert service.order_status("R1").refundable == D("100.00")
     assert service.refund("R1").amount == D("100.00")

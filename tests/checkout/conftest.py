@@ -48,6 +48,7 @@ SIGNALS = (
     "quote_created",
     "quote_decided",
     "quote_completed",
+    "quote_declined",
     "quote_cancelled",
     "quote_expired",
     "order_on_hold",

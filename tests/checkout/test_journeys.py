@@ -93,7 +93,7 @@ def test_a_declined_application_offers_the_shops_other_payment_methods(
     assert [(n, e) for n, _, e in shop.events] == [
         ("quote_created", {}),
         ("quote_decided", {"decision": "DECLINED"}),
-        ("quote_cancelled", {}),
+        ("quote_declined", {}),
     ]
     assert shop.shop_order(order_id).status == "awaiting payment"
 
