@@ -9,6 +9,7 @@ Tests import it as ``support`` (pytest puts ``tests/`` on ``sys.path``); benches
 from __future__ import annotations
 
 import importlib
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urljoin
 
+import httpx
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from dividebuy_checkout.checkout.demo_shopper import ANSWERS, CUSTOMER
@@ -33,6 +36,7 @@ __all__ = [
     "copy_clean_checkout",
     "create_example_shop",
     "example_module",
+    "press_at_dividebuy",
     "serve_asgi",
     "serve_wsgi",
 ]
@@ -89,6 +93,23 @@ def serve_asgi(app: Any, *, start_timeout: float = 10.0) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=start_timeout)
         sock.close()
+
+
+# -- DivideBuy's hosted page (the sandbox's) ------------------------------------------------------
+
+
+def press_at_dividebuy(checkout_url: str, button: str) -> str:
+    """Press ``"complete"`` or ``"cancel"`` on DivideBuy's page; where it sends the shopper.
+
+    The sandbox's hosted page is another site (no shop cookies) whose buttons are
+    plain POST forms; its answer is a 303 to the quote's ``redirect_url``.
+    """
+    page = httpx.get(checkout_url, timeout=10)
+    match = re.search(rf'action="([^"]+/{button})"', page.text)
+    assert match, f"no {button} button on DivideBuy's page"
+    response = httpx.post(urljoin(checkout_url, match.group(1)), timeout=10)
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
 
 
 # -- the example shop ---------------------------------------------------------------------------

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import httpx
 import pytest
 from flask import Flask
-from support import ANSWERS, CUSTOMER, create_example_shop, serve_wsgi
+from support import ANSWERS, CUSTOMER, create_example_shop, press_at_dividebuy, serve_wsgi
 from werkzeug.serving import BaseWSGIServer
 
 from dividebuy_checkout import DivideBuyClient
@@ -178,12 +177,7 @@ class Shopper:
 
     def press(self, checkout_url: str, button: str) -> str:
         """Press "complete" or "cancel" on DivideBuy's page; the address it sends us back to."""
-        page = self.at_dividebuy(checkout_url)
-        match = re.search(rf'action="([^"]+/{button})"', page.text)
-        assert match, f"no {button} button on DivideBuy's page"
-        response = httpx.post(urljoin(checkout_url, match.group(1)), timeout=10)
-        assert response.status_code == 303, response.text
-        return response.headers["location"]
+        return press_at_dividebuy(checkout_url, button)
 
     def come_back(self, return_url: str) -> httpx.Response:
         """Arrive at the shop's return URL (what the browser does after DivideBuy's 303)."""
