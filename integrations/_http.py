@@ -173,7 +173,8 @@ class PlatformHTTP:
                 raise error
             delay = self._retry.delay(attempt, error.retry_after)
             if delay is None:
-                log.warning(
+                # info, not warning: the caller raises and reports it once, in its own words
+                log.info(
                     "%s %s %s gave up after %d attempt(s): %s",
                     self.platform,
                     method,

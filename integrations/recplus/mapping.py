@@ -39,9 +39,31 @@ from ..assumptions import (
 )
 from ..errors import MappingError
 
-__all__ = ["MappedOrder", "map_order", "not_payable_reason"]
+__all__ = ["PERSONAL_FIELDS", "MappedOrder", "map_order", "mask_personal", "not_payable_reason"]
 
 PLATFORM = "recplus"
+
+#: Keys of a REC+ order whose values are personal (masked by :func:`mask_personal`).
+PERSONAL_FIELDS = frozenset(
+    {
+        "full_name",
+        "email",
+        "membership_code",
+        "recipient_name",
+        "business_name",
+        "line_1",
+        "line_2",
+        "town",
+        "post_code",
+        "tel_no",
+        "mobile_tel_no",
+        "fax_no",
+        "session_id",
+        "payment_data",
+        "tracking",
+        "delivery_note",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -380,3 +402,17 @@ def not_payable_reason(
     if payment_method_ids is not None and str(method) not in payment_method_ids:
         return f"payment method {method!r} is not in DIVIDEBUY_RECPLUS_PAYMENT_METHOD_IDS"
     return None
+
+
+def mask_personal(value: Any) -> Any:
+    """A copy of a REC+ body with every personal value replaced by ``"***"`` (blank stays blank)."""
+    if isinstance(value, Mapping):
+        return {
+            key: ("***" if item not in (None, "", {}, []) else item)
+            if key in PERSONAL_FIELDS
+            else mask_personal(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_personal(item) for item in value]
+    return value
