@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "dividebuy_checkout.cli.sandbox",
     "dividebuy_checkout.cli.checkout",
     "dividebuy_checkout.cli.backoffice",
+    "dividebuy_checkout.cli.platforms",
 )
 
 EXIT_API_FAILURE = 1
