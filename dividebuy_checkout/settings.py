@@ -1,18 +1,26 @@
-"""One settings object, filled from keyword arguments, the environment or Flask config.
+"""How to reach DivideBuy: one settings object, from keywords, the environment or Flask config.
 
 The same names work everywhere (``DIVIDEBUY_CLIENT_ID`` in the environment is
 ``DIVIDEBUY_CLIENT_ID`` in ``app.config``), so a shop moves between a script, a
-worker and a Flask app without renaming anything.
+worker and a Flask app without renaming anything. The keys, their types and
+their conversion from strings are declared once, in :mod:`dividebuy_checkout.config`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 
-#: Base URLs of the environments in ``shared/WIRE.md``. ``local`` has none: the
+from .config import PREFIX, REGISTRY, ConfigurationError
+from .shared import keys as _shared_keys  # noqa: F401  (declares DIVIDEBUY_REDIS_*)
+
+__all__ = ["ENVIRONMENTS", "PREFIX", "ConfigurationError", "Settings", "is_loopback_url"]
+
+#: Base URLs of the environments in ``docs/wire.md``. ``local`` has none: the
 #: project's own sandbox runs on a loopback port chosen at start-up, so it is
 #: always given with ``base_url``.
 ENVIRONMENTS: dict[str, str | None] = {
@@ -21,11 +29,21 @@ ENVIRONMENTS: dict[str, str | None] = {
     "local": None,
 }
 
-PREFIX = "DIVIDEBUY_"
 
+def is_loopback_url(url: str) -> bool:
+    """Whether *url* points at this machine (``localhost``, ``127.0.0.0/8``, ``::1``).
 
-class ConfigurationError(RuntimeError):
-    """A setting is missing or has a value that cannot work. Raised at start-up."""
+    Used to refuse ``live`` with a loopback base URL: live credentials sent to a
+    local sandbox (or a sandbox's base URL left in a live deployment) would
+    record real orders nowhere. Assumption: nothing real listens on loopback.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _redacted(value: str) -> str:
@@ -47,12 +65,25 @@ class Settings:
     max_attempts: int = 3
     #: seconds before ``expires_in`` at which a token is treated as expired
     token_leeway: float = 60.0
+    #: Redis shared by every worker and host (tokens, rate limits; see
+    #: dividebuy_checkout.shared); None: each process keeps its own. Never shown: it
+    #: may hold a password.
+    redis_url: str | None = field(default=None, repr=False)
+    #: first part of every key written in Redis
+    redis_prefix: str = "dividebuy:"
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
             names = ", ".join(ENVIRONMENTS)
             raise ConfigurationError(
                 f"DIVIDEBUY_ENVIRONMENT must be one of {names}, not {self.environment!r}."
+            )
+        if self.environment == "live" and self.base_url and is_loopback_url(self.base_url):
+            raise ConfigurationError(
+                f"DIVIDEBUY_ENVIRONMENT 'live' cannot use the loopback DIVIDEBUY_BASE_URL "
+                f"{self.base_url!r}: live credentials go to DivideBuy only (use 'local' for "
+                "the sandbox).",
+                key="DIVIDEBUY_BASE_URL",
             )
         if self.environment == "local" and not self.base_url:
             raise ConfigurationError(
@@ -91,13 +122,16 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any], **overrides: Any) -> Settings:
-        """Build from a mapping with ``DIVIDEBUY_``-prefixed keys (env or Flask config)."""
+        """Build from a mapping with ``DIVIDEBUY_``-prefixed keys (env or Flask config).
+
+        Values may be typed or strings (``"7.5"``); each is converted by its key's type.
+        """
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = config.get(PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
-            values[f.name] = _coerce(f.name, raw, f.type)
+            values[f.name] = REGISTRY[PREFIX + f.name.upper()].convert(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -106,14 +140,16 @@ class Settings:
         """Build from ``os.environ`` (or *environ*), keyword overrides winning."""
         return cls.from_mapping(os.environ if environ is None else environ, **overrides)
 
-
-def _coerce(name: str, raw: Any, annotation: Any) -> Any:
-    kind = str(annotation)
-    try:
-        if kind == "float":
-            return float(raw)
-        if kind == "int":
-            return int(raw)
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"{PREFIX}{name.upper()} must be a number, not {raw!r}.") from None
-    return str(raw)
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Build from an app's *config* first, then the environment (the extension's rule)."""
+        environ = os.environ if environ is None else environ
+        merged: dict[str, Any] = {f"{PREFIX}{f.name.upper()}": None for f in fields(cls)}
+        for name in merged:
+            if config.get(name) not in (None, ""):
+                merged[name] = config[name]
+            elif environ.get(name, "") != "":
+                merged[name] = environ[name]
+        return cls.from_mapping(merged)

@@ -5,60 +5,38 @@ Errors go to stderr as one clear line, never a traceback.
 
 Each module in :data:`COMMAND_MODULES` exposes ``commands`` (a list of click
 commands); :func:`build_group` puts them under one group, used both by the
-console script and by ``flask dividebuy``.
+console script and by ``flask dividebuy``. Settings are read as everywhere else
+(:mod:`dividebuy_checkout.config`); ``dividebuy-checkout config`` lists them.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
+from typing import Any
 
 import click
 
+from ..config import ConfigurationError
 from ..errors import DivideBuyError, OutcomeUnknownError
-from ..settings import ConfigurationError
+from . import api, backoffice, checkout, configuration, platforms, sandbox
+from .errors import EXIT_API_FAILURE, EXIT_USAGE, CliError
 from .runtime import Runtime
 
-COMMAND_MODULES = (
-    "dividebuy_checkout.cli.api",
-    "dividebuy_checkout.cli.sandbox",
-    "dividebuy_checkout.cli.checkout",
-    "dividebuy_checkout.cli.backoffice",
-    "dividebuy_checkout.cli.platforms",
-)
+__all__ = ["COMMAND_MODULES", "EXIT_API_FAILURE", "EXIT_USAGE", "CliError", "build_group", "main"]
 
-EXIT_API_FAILURE = 1
-EXIT_USAGE = 2
-
-
-class CliError(click.ClickException):
-    """A failure to report in one line; ``exit_code`` 1 (API) by default, 2 for bad input."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_API_FAILURE) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
-        click.echo(f"Error: {self.format_message()}", err=True)
+#: every module of commands, imported by name: a missing one is an import error, not a
+#: command that silently is not there
+COMMAND_MODULES = (api, sandbox, checkout, backoffice, configuration, platforms)
 
 
 def _commands() -> list[click.Command]:
-    found: list[click.Command] = []
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        found.extend(module.commands)
-    return found
+    return [command for module in COMMAND_MODULES for command in module.commands]
 
 
 class _Group(click.Group):
     """Turns library errors into one-line messages with the documented exit status."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except OutcomeUnknownError as exc:
@@ -77,8 +55,8 @@ def _describe(exc: DivideBuyError) -> str:
     return str(exc)
 
 
-def build_group(name: str = "dividebuy-checkout", **attrs) -> click.Group:  # type: ignore[no-untyped-def]
-    group = _Group(name=name, help=__doc__.split("\n\n")[0], **attrs)
+def build_group(name: str = "dividebuy-checkout", **attrs: Any) -> click.Group:
+    group = _Group(name=name, help=(__doc__ or "").split("\n\n")[0], **attrs)
     for command in _commands():
         group.add_command(command)
     return group

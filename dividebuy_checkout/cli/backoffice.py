@@ -39,19 +39,19 @@ from ..backoffice import (
 from ..backoffice.reports import SettlementResult, refund_dict
 from ..money import format_gbp
 from ..store import CheckoutStatus
-from . import CliError
+from .errors import EXIT_USAGE, CliError
 from .output import emit, emit_fields, emit_json, emit_table
 from .params import DATE, MONEY
-from .runtime import Runtime, pass_runtime
-
-EXIT_USAGE = 2
+from .runtime import Runtime, listener_option, pass_runtime
 
 json_option = click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
 
 
 def _service(runtime: Runtime) -> BackOfficeService:
     """The Flask app's service under ``flask dividebuy``; otherwise one over the runtime's."""
-    return runtime.service("backoffice", lambda rt: BackOfficeService(rt.client, rt.store))
+    return runtime.service(
+        "backoffice", lambda rt: BackOfficeService(rt.client, rt.store, notify=rt.notify)
+    )
 
 
 def _refusal(exc: Refused | CallFailed) -> CliError:
@@ -83,6 +83,7 @@ def _refusal(exc: Refused | CallFailed) -> CliError:
     help="Orders per DivideBuy request (default 100).",
 )
 @json_option
+@listener_option
 @pass_runtime
 def settle(
     runtime: Runtime,
@@ -183,6 +184,7 @@ def _print_report(report: SettlementReport, json_output: bool) -> None:
 @click.argument("order_id", metavar="ORDER")
 @click.option("--amount", type=MONEY, default=None, help="Pounds to refund. Default: all left.")
 @json_option
+@listener_option
 @pass_runtime
 def refund(runtime: Runtime, order_id: str, amount: Decimal | None, json_output: bool) -> None:
     """Refund part of an order (--amount) or everything that is left on it.
@@ -216,6 +218,7 @@ def refund(runtime: Runtime, order_id: str, amount: Decimal | None, json_output:
 @click.option("--dividebuy-refund-id", default=None, help="DivideBuy's id of the refund, if seen.")
 @click.option("--note", default=None, help="Who checked, and where (kept in the ledger).")
 @json_option
+@listener_option
 @pass_runtime
 def refund_confirm(
     runtime: Runtime,

@@ -6,7 +6,8 @@ guarantor applies, and a shopper may sign days later. Run it every few minutes
 (cron, a scheduler, a worker)::
 
     flask dividebuy reconcile                     # in a Flask shop: signals fire
-    dividebuy-checkout reconcile --order-source myshop.orders:source
+    dividebuy-checkout reconcile --order-source myshop.orders:source \
+        --listener myshop.events:notify          # told notify("quote_completed", record=…)
 
 Each pending checkout is read with ``GET /quotes/{id}`` and its outcome recorded
 exactly as a shopper's return would record it (amount check included), once:
@@ -17,34 +18,26 @@ pending and are tried again next run), 2 for bad usage.
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import click
 
 from ..checkout import CheckoutService, ReconcileReport
-from . import CliError
+from ..orders import OrderSource
+from .errors import EXIT_USAGE, CliError
 from .output import emit
-from .runtime import Runtime, pass_runtime
-
-EXIT_USAGE = 2
+from .runtime import Runtime, import_object, listener_option, pass_runtime
 
 
-def load_order_source(spec: str) -> Any:
-    """``"package.module:name"`` → the object (called first if it is a factory)."""
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise CliError(f"--order-source {spec!r} must look like 'package.module:name'.", EXIT_USAGE)
-    try:
-        target = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as exc:
-        raise CliError(f"Cannot load the order source {spec!r}: {exc}.", EXIT_USAGE) from None
+def load_order_source(spec: str) -> OrderSource:
+    """``"package.module:name"`` → the order source (called first if it is a factory)."""
+    target = import_object(spec, "the order source")
     if not callable(getattr(target, "get_order", None)) and callable(target):
         target = target()
     if not callable(getattr(target, "get_order", None)):
         raise CliError(f"{spec!r} has no get_order(order_id) method.", EXIT_USAGE)
-    return target
+    return cast(OrderSource, target)
 
 
 def _service(runtime: Runtime, order_source: str | None) -> CheckoutService:
@@ -54,14 +47,16 @@ def _service(runtime: Runtime, order_source: str | None) -> CheckoutService:
                 "This app has no DivideBuy checkout: give DivideBuy(app, order_source=…).",
                 EXIT_USAGE,
             )
-        if not order_source:
+        spec: str | None = order_source or rt.setting("DIVIDEBUY_ORDER_SOURCE")
+        if not spec:
             raise CliError(
                 "reconcile compares each completed quote with the order as the shop holds it, "
                 "so it needs the shop's order source: run `flask dividebuy reconcile` in the "
                 "shop, or give --order-source package.module:name (or DIVIDEBUY_ORDER_SOURCE).",
                 EXIT_USAGE,
             )
-        return CheckoutService(rt.client, rt.store, load_order_source(order_source))
+        source = load_order_source(spec)  # a bad spec is reported before the database
+        return CheckoutService(rt.client, rt.store, source, notify=rt.notify)
 
     return runtime.service("checkout", standalone)
 
@@ -104,12 +99,13 @@ def _rows(report: ReconcileReport) -> list[dict[str, Any]]:
 )
 @click.option(
     "--order-source",
-    envvar="DIVIDEBUY_ORDER_SOURCE",
     default=None,
     metavar="MODULE:NAME",
-    help="The shop's order source (not needed under `flask dividebuy`).",
+    help="The shop's order source (default: DIVIDEBUY_ORDER_SOURCE; not needed under "
+    "`flask dividebuy`).",
 )
 @click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
+@listener_option
 @pass_runtime
 def reconcile(
     runtime: Runtime,

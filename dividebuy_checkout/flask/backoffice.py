@@ -48,6 +48,7 @@ from ..backoffice import (
 )
 from ..backoffice.csv_import import MAX_ORDER_ID
 from ..backoffice.reports import refund_dict
+from ..config import setting
 from ..dates import parse_iso_date
 from ..money import MoneyError, loads, to_money
 from ..schemas import flatten_errors
@@ -55,15 +56,25 @@ from ..settings import ConfigurationError
 from . import signals
 from .extension import DivideBuyState
 
+#: this part's keys (see dividebuy_checkout.config: typed, documented, read from app.config or env)
 CONFIG_DEFAULTS: dict[str, Any] = {
-    #: the bearer key for the JSON endpoints; None = the endpoints refuse everything
-    "DIVIDEBUY_BACKOFFICE_API_KEY": None,
-    #: the shop's own auth decorator (or "module:name"), used instead of the API key
-    "DIVIDEBUY_BACKOFFICE_AUTH": None,
-    #: orders per DivideBuy settlement request
-    "DIVIDEBUY_SETTLEMENT_CHUNK_SIZE": 100,
-    #: the most orders one POST /backoffice/settle may carry (bigger runs: the CLI's --csv)
-    "DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS": 1000,
+    "DIVIDEBUY_BACKOFFICE_API_KEY": setting(
+        None,
+        "bearer key for the back-office JSON endpoints (16+ characters); none: they refuse all",
+        kind=str,
+        secret=True,
+    ),
+    "DIVIDEBUY_BACKOFFICE_AUTH": setting(
+        None,
+        "the shop's own auth decorator (or 'module:name'), used instead of the API key",
+        accepts="a view decorator or 'package.module:name', or none",
+    ),
+    "DIVIDEBUY_SETTLEMENT_CHUNK_SIZE": setting(
+        100, "orders per DivideBuy settlement request", minimum=1
+    ),
+    "DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS": setting(
+        1000, "the most orders one POST /backoffice/settle may carry", minimum=1
+    ),
 }
 
 #: a shorter key can be guessed; refused at start-up

@@ -1,42 +1,35 @@
 """The one blueprint: built per app from the parts that each own their routes.
 
-Each part (checkout, widgets, back office) is a module with
-``CONFIG_DEFAULTS`` and ``register(bp, app, state)``; this module only puts
-them together, so the parts never edit each other's files.
+Each part (checkout, widgets, back office) is a module with ``CONFIG_DEFAULTS``
+(its ``DIVIDEBUY_*`` keys, see :mod:`dividebuy_checkout.config`) and
+``register(bp, app, state)``; this module only puts them together, so the parts
+never edit each other's files. The parts are imported by name, not discovered:
+a missing or broken part is an import error at start-up, never a feature that
+silently is not there.
 """
 
 from __future__ import annotations
 
-import importlib
 from importlib import resources
+from types import ModuleType
 
 from flask import Blueprint, Flask
 
+from ..config import declare
+from . import backoffice, checkout, widgets
 from .extension import DivideBuyState
 
-#: the blueprint's parts, in registration order
-PARTS = (
-    "dividebuy_checkout.flask.checkout",
-    "dividebuy_checkout.flask.widgets",
-    "dividebuy_checkout.flask.backoffice",
+__all__ = ["PARTS", "build"]
+
+#: the blueprint's parts, in registration order, with the section their keys are declared in
+PARTS: tuple[tuple[str, ModuleType], ...] = (
+    ("checkout", checkout),
+    ("widgets", widgets),
+    ("backoffice", backoffice),
 )
 
-
-def _parts() -> list:
-    modules = []
-    for name in PARTS:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return modules
-
-
-def set_config_defaults(app: Flask) -> None:
-    for part in _parts():
-        for key, value in getattr(part, "CONFIG_DEFAULTS", {}).items():
-            app.config.setdefault(key, value)
+for _section, _part in PARTS:
+    declare(_section, _part.CONFIG_DEFAULTS)
 
 
 def build(app: Flask, state: DivideBuyState) -> Blueprint:
@@ -49,6 +42,6 @@ def build(app: Flask, state: DivideBuyState) -> Blueprint:
         static_folder=str(static),
         static_url_path="/static",
     )
-    for part in _parts():
+    for _, part in PARTS:
         part.register(bp, app, state)
     return bp

@@ -9,6 +9,8 @@ from ..cli import build_group
 from ..cli.runtime import Runtime
 from .extension import DivideBuyState
 
+__all__ = ["register_cli"]
+
 
 def register_cli(app: Flask, state: DivideBuyState) -> None:
     """Add every CLI module's commands under ``flask dividebuy``, using this app's client,
