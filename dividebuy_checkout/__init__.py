@@ -13,8 +13,8 @@ from .errors import (
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
+    RequestValidationError,
     ServiceUnavailableError,
-    ValidationError,
 )
 from .models import (
     Quote,
@@ -42,6 +42,7 @@ __all__ = [
     "RateLimitedError",
     "Refund",
     "RepresentativeExample",
+    "RequestValidationError",
     "RequestedQuote",
     "ServiceUnavailableError",
     "Settings",
@@ -49,6 +50,5 @@ __all__ = [
     "Term",
     "Terms",
     "TokenStore",
-    "ValidationError",
     "__version__",
 ]

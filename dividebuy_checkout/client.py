@@ -26,8 +26,8 @@ from .errors import (
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
+    RequestValidationError,
     ServiceUnavailableError,
-    ValidationError,
 )
 from .figures import example_problems, example_term_problems, term_problems
 from .models import (
@@ -468,7 +468,7 @@ def _status_error(response: httpx.Response, body: Any, *, what: str) -> DivideBu
             str(path): [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
             for path, msgs in (errors.items() if isinstance(errors, Mapping) else [])
         }
-        return ValidationError(
+        return RequestValidationError(
             _message(body, "DivideBuy rejected some fields."), field_errors=field_errors, **common
         )
     if status == 404:

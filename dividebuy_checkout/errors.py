@@ -44,7 +44,7 @@ class AuthenticationError(DivideBuyError):
     """The credentials were refused, or a fresh token was refused again."""
 
 
-class ValidationError(DivideBuyError):
+class RequestValidationError(DivideBuyError):
     """DivideBuy rejected the request's fields (422).
 
     ``field_errors`` maps each dotted wire path (``customer.address.town``) to

@@ -37,8 +37,8 @@ from ..errors import (
     MalformedResponseError,
     NotFoundError,
     OutcomeUnknownError,
+    RequestValidationError,
     ServiceUnavailableError,
-    ValidationError,
 )
 from ..events import Notify
 from ..models import SettlementOrder
@@ -519,7 +519,7 @@ class _SettlementRun:
             self.report.requests += 1
             try:
                 self.service.client.settle(orders)
-            except ValidationError as exc:
+            except RequestValidationError as exc:
                 bad = _rows_named(exc.field_errors, len(remaining))
                 if not bad:
                     bad = {i: [str(exc)] for i in range(len(remaining))}

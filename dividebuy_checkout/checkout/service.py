@@ -43,7 +43,7 @@ from ..errors import (
     DivideBuyError,
     NotFoundError,
     OutcomeUnknownError,
-    ValidationError,
+    RequestValidationError,
 )
 from ..events import Notify
 from ..models import CANCELLED, DECLINED, EXPIRED, Quote
@@ -380,7 +380,7 @@ class CheckoutService:
     def _create_quote(self, body: dict[str, Any]) -> Any:
         try:
             return self.client.create_quote(body)
-        except ValidationError as exc:
+        except RequestValidationError as exc:
             log.info("DivideBuy rejected a quote request: fields %s", sorted(exc.field_errors))
             raise InvalidApplication(exc.field_errors) from None
         except OutcomeUnknownError as exc:

@@ -17,8 +17,8 @@ from dividebuy_checkout import (
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
+    RequestValidationError,
     ServiceUnavailableError,
-    ValidationError,
 )
 from dividebuy_checkout.retry import RetryPolicy
 
@@ -143,7 +143,7 @@ def test_unknown_quote_is_not_found(sandbox):
 
 
 def test_rejected_quote_is_a_validation_error_with_dotted_paths(sandbox):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RequestValidationError) as caught:
         make_client(sandbox).create_quote({"customer": {}, "order": {}})
     assert caught.value.status == 422
     assert any(path.startswith("customer.") for path in caught.value.field_errors)

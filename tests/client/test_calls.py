@@ -16,9 +16,9 @@ from dividebuy_checkout import (
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
+    RequestValidationError,
     ServiceUnavailableError,
     SettlementOrder,
-    ValidationError,
 )
 from dividebuy_checkout.settings import ConfigurationError
 
@@ -134,7 +134,7 @@ def test_validation_errors_carry_dotted_field_paths(client, api):
             headers={"X-Request-Id": "req-42"},
         )
     )
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RequestValidationError) as caught:
         client.create_quote({})
     error = caught.value
     assert error.status == 422 and error.request_id == "req-42"

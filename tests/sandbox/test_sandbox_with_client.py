@@ -11,9 +11,9 @@ from dividebuy_checkout import (
     DivideBuyClient,
     MemoryTokenStore,
     RateLimitedError,
+    RequestValidationError,
     ServiceUnavailableError,
     SettlementOrder,
-    ValidationError,
 )
 
 from .helpers import quote_payload
@@ -56,7 +56,7 @@ def test_the_client_refreshes_a_revoked_token_once(client, sandbox):
 
 
 def test_client_sees_field_errors(client):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(RequestValidationError) as caught:
         client.create_quote(quote_payload(order__selected_instalment_term=7))
     assert "order.selected_instalment_term" in caught.value.field_errors
 

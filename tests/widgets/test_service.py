@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from dividebuy_checkout.errors import ValidationError
+from dividebuy_checkout.errors import RequestValidationError
 from dividebuy_checkout.money import MoneyError
 from dividebuy_checkout.widgets import Outcome, WidgetService
 
@@ -175,7 +175,7 @@ def test_without_the_example_only_interest_free_terms_are_shown(service, client)
 
 
 def test_dividebuy_refusing_the_amount_is_an_answer_not_a_failure(service, client):
-    client.fail = ValidationError("no", field_errors={"amount": ["too small"]}, status=422)
+    client.fail = RequestValidationError("no", field_errors={"amount": ["too small"]}, status=422)
     for _ in range(5):
         assert service.result("10.00").outcome is Outcome.INELIGIBLE
     assert client.terms_calls == [Decimal("10.00")]  # cached like any other answer
