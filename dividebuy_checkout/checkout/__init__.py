@@ -10,6 +10,8 @@ Nothing here imports a web framework; :mod:`dividebuy_checkout.flask` is one ada
 See ``docs/checkout.md``.
 """
 
+from ..terms import Offer
+from ..terms import TermView as TermChoice  # the one view of a term
 from .errors import (
     AlreadyFinanced,
     BadReference,
@@ -23,7 +25,6 @@ from .errors import (
 from .ratelimit import SlidingWindowLimiter, parse_limit
 from .reference import ReferenceSigner, ReturnReference
 from .service import CheckoutService, ReconcileReport, ReturnOutcome, Submitted
-from .terms import Offer, TermChoice
 
 __all__ = [
     "AlreadyFinanced",

@@ -52,6 +52,7 @@ from ..schemas import flatten_errors, load_quote
 from ..schemas.history import Today
 from ..schemas.rules import DEFAULT_MIN_HISTORY_MONTHS
 from ..store import CheckoutRecord, CheckoutStatus, CheckoutStore, DuplicateLiveCheckout
+from ..terms import Offer, TermsSource
 from .amounts import amount_problem
 from .errors import (
     AlreadyFinanced,
@@ -63,7 +64,6 @@ from .errors import (
     ShopOrderNotFound,
 )
 from .reference import ReferenceSigner, new_return_ref
-from .terms import Offer, TermsCache
 
 log = logging.getLogger("dividebuy_checkout.checkout")
 
@@ -159,6 +159,7 @@ class CheckoutService:
         signer: ReferenceSigner | None = None,
         notify: Notify = events.ignore,
         terms_ttl: float = 300,
+        terms: TermsSource | None = None,
         min_history_months: int = DEFAULT_MIN_HISTORY_MONTHS,
         today: Today = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -174,7 +175,8 @@ class CheckoutService:
         self.min_history_months = min_history_months
         self.today = today
         self._clock = clock
-        self._terms = TermsCache(lambda amount: self.client.get_terms(amount), ttl=terms_ttl)
+        #: DivideBuy's terms: the app's shared source (one cache with the widgets), or our own
+        self.terms = terms or TermsSource(client, ttl=terms_ttl)
         # Submits for one order run one at a time in this process (striped locks: bounded
         # memory, no per-order cleanup); other processes are caught by the unique constraint.
         self._locks = tuple(threading.Lock() for _ in range(64))
@@ -216,7 +218,7 @@ class CheckoutService:
     def offer_for(self, amount: Decimal) -> Offer:
         """The terms DivideBuy offers for *amount* (a basket or order total), cached."""
         try:
-            return self._terms.offer(amount)
+            return self.terms.offer(amount)
         except DivideBuyError as exc:
             log.warning("Could not read DivideBuy's terms for %s: %s", amount, exc)
             raise DivideBuyUnavailable(

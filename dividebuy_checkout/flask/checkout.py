@@ -60,6 +60,7 @@ from ..store import CheckoutRecord, CheckoutStatus
 from . import signals
 from .extension import DivideBuyState
 from .forms import ApplicationForm, answers_from, prefill
+from .terms import terms_source
 
 log = logging.getLogger("dividebuy_checkout.flask.checkout")
 
@@ -99,9 +100,6 @@ CONFIG_DEFAULTS: dict[str, Any] = {
         "the shop's layout template (blocks title and content); none: a plain one",
         kind=str,
     ),
-    "DIVIDEBUY_TERMS_CACHE_SECONDS": setting(
-        300.0, "seconds DivideBuy's terms for an amount are reused", minimum=0
-    ),
     "DIVIDEBUY_MIN_HISTORY_MONTHS": setting(
         36, "months of address history DivideBuy needs", minimum=0
     ),
@@ -138,7 +136,7 @@ def make_service(app: Flask, state: DivideBuyState) -> CheckoutService:
             state.order_source,
             signer=signer,
             notify=signals.notifier(app),
-            terms_ttl=float(app.config["DIVIDEBUY_TERMS_CACHE_SECONDS"]),
+            terms=terms_source(app, state),  # one terms cache with the widgets
             min_history_months=int(app.config["DIVIDEBUY_MIN_HISTORY_MONTHS"]),
         )
     except (TypeError, ValueError) as exc:

@@ -23,10 +23,10 @@ from ..checkout.answers import (
     prefill_values,
     read_answers,
 )
-from ..checkout.terms import Offer
 from ..nationalities import nationalities
 from ..orders import Order
 from ..schemas import enums
+from ..terms import Offer
 
 __all__ = [
     "ApplicationForm",

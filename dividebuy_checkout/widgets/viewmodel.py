@@ -14,7 +14,9 @@ The view-model is the single place that decides what a product page may say:
   representative example must be given). Without an example the interest-bearing terms are
   dropped; if nothing interest-free is left, the widget shows nothing.
 
-All wording lives in this module (``WORDING``) so legal text changes in one place. Money is
+All wording lives in :mod:`dividebuy_checkout.terms.wording` (``WORDING``), shared with the
+checkout form, so legal text changes in one place; each term is a
+:class:`~dividebuy_checkout.terms.view.TermView`, the checkout's view of a term too. Money is
 formatted with :func:`dividebuy_checkout.money.format_gbp` only.
 """
 
@@ -27,152 +29,22 @@ from typing import Any
 
 from ..models import RepresentativeExample, Term, Terms
 from ..money import ZERO, format_gbp
+from ..terms.view import TermView
+from ..terms.wording import WORDING, Wording
 from .sanitise import SanitisedExample, sanitise_example
 
+__all__ = [
+    "WORDING",
+    "TermView",
+    "WidgetView",
+    "Wording",
+    "build_view",
+    "example_term",
+    "ineligible",
+    "offered",
+]
+
 log = logging.getLogger("dividebuy_checkout.widgets")
-
-
-@dataclass(frozen=True)
-class Wording:
-    """Every sentence the widget shows, in one place (override with ``dataclasses.replace``)."""
-
-    #: CONC 3.5 / DivideBuy's own messaging: shown with every widget
-    credit_notice: str = "Credit subject to status. UK residents aged 18+."
-    interest_free: str = "interest-free"
-    #: "{apr}" is the rate as DivideBuy gave it, e.g. "9.9"
-    interest_bearing: str = "at {apr}% APR representative"
-    headline: str = "or {months} × {regular} {rate}"
-    brand: str = "with DivideBuy"
-    trigger: str = "See all instalment options"
-    dialog_title: str = "Spread the cost of {amount} with DivideBuy"
-    close: str = "Close"
-    choose: str = "Choose how many months"
-    terms_label: str = "Instalment options"
-    term_title: str = "{months} months, {rate}"
-    #: the columns of the term table (and the labels of the dialog's figures)
-    term: str = "Term"
-    first: str = "First instalment, on signing"
-    regular: str = "Monthly instalments"
-    final: str = "Final instalment"
-    total: str = "Total payable"
-    interest: str = "Interest"
-    #: the monthly instalments cell: "10 × £166.67"
-    regular_plan: str = "{count} × {amount}"
-
-
-WORDING = Wording()
-
-
-def _apr_text(rate: Decimal) -> str:
-    """``Decimal("9.90")`` → ``"9.9"``: a rate as a person writes it (never "9.90" or "1E+1")."""
-    return format(rate.normalize(), "f")
-
-
-@dataclass(frozen=True)
-class TermView:
-    """One available term, with DivideBuy's figures and their en-GB text."""
-
-    months: int
-    interest_free: bool
-    apr: Decimal
-    first: Decimal
-    regular: Decimal
-    final: Decimal
-    total_payable: Decimal
-    interest: Decimal
-    wording: Wording = field(default=WORDING, repr=False, compare=False)
-
-    @classmethod
-    def from_term(cls, term: Term, wording: Wording = WORDING) -> TermView:
-        return cls(
-            months=term.months_in_term,
-            interest_free=term.interest_free,
-            apr=term.interest_rate,
-            first=term.first_instalment_cost,
-            regular=term.regular_instalment_cost,
-            final=term.final_instalment_cost,
-            total_payable=term.total_to_pay,
-            interest=term.total_interest,
-            wording=wording,
-        )
-
-    @property
-    def regular_count(self) -> int:
-        """How many regular instalments come between the first and the final one."""
-        return max(self.months - 2, 0)
-
-    @property
-    def instalments_sum(self) -> Decimal:
-        """first + regular × (n − 2) + final: what the shopper pays, by the displayed figures."""
-        return self.first + self.regular * self.regular_count + self.final
-
-    @property
-    def adds_up(self) -> bool:
-        return self.instalments_sum == self.total_payable
-
-    @property
-    def first_text(self) -> str:
-        return format_gbp(self.first)
-
-    @property
-    def regular_text(self) -> str:
-        return format_gbp(self.regular)
-
-    @property
-    def final_text(self) -> str:
-        return format_gbp(self.final)
-
-    @property
-    def total_payable_text(self) -> str:
-        return format_gbp(self.total_payable)
-
-    @property
-    def interest_text(self) -> str:
-        return format_gbp(self.interest)
-
-    @property
-    def regular_plan_text(self) -> str:
-        """ "10 × £166.67": the instalments between the first and the final one."""
-        if not self.regular_count:
-            return "–"
-        return self.wording.regular_plan.format(count=self.regular_count, amount=self.regular_text)
-
-    @property
-    def rate_text(self) -> str:
-        if self.interest_free:
-            return self.wording.interest_free
-        return self.wording.interest_bearing.format(apr=_apr_text(self.apr))
-
-    @property
-    def title(self) -> str:
-        return self.wording.term_title.format(months=self.months, rate=self.rate_text)
-
-    @property
-    def headline(self) -> str:
-        return self.wording.headline.format(
-            months=self.months, regular=self.regular_text, rate=self.rate_text
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON for the web component: exact amounts as strings, text already formatted."""
-        return {
-            "months": self.months,
-            "interest_free": self.interest_free,
-            "apr": _apr_text(self.apr),
-            "title": self.title,
-            "first": str(self.first),
-            "first_text": self.first_text,
-            "regular": str(self.regular),
-            "regular_text": self.regular_text,
-            "regular_count": self.regular_count,
-            "regular_plan_text": self.regular_plan_text,
-            "final": str(self.final),
-            "final_text": self.final_text,
-            "total_payable": str(self.total_payable),
-            "total_payable_text": self.total_payable_text,
-            "interest": str(self.interest),
-            "interest_text": self.interest_text,
-        }
 
 
 @dataclass(frozen=True)

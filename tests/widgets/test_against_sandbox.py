@@ -10,7 +10,7 @@ import pytest
 
 from dividebuy_checkout.client import DivideBuyClient
 from dividebuy_checkout.sandbox import SandboxServer
-from dividebuy_checkout.widgets import Outcome, WidgetService
+from dividebuy_checkout.widgets import WidgetOutcome as Outcome, WidgetService
 
 from .conftest import sandbox_client
 from .test_viewmodel import SPREAD

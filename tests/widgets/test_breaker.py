@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dividebuy_checkout.widgets import BreakerState, CircuitBreaker
+from dividebuy_checkout.terms import BreakerState, CircuitBreaker
 
 from .helpers import FakeClock
 

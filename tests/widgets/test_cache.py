@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dividebuy_checkout.widgets import BudgetExceeded, CacheMiss, SWRCache
+from dividebuy_checkout.terms import BudgetExceeded, CacheMiss, SWRCache
 
 from .helpers import FakeClock
 

@@ -11,7 +11,8 @@ import pytest
 
 from dividebuy_checkout.errors import RequestValidationError
 from dividebuy_checkout.money import MoneyError
-from dividebuy_checkout.widgets import Outcome, WidgetService
+from dividebuy_checkout.widgets import WidgetOutcome as Outcome
+from dividebuy_checkout.widgets import WidgetService
 
 from .helpers import DOWN, FakeClient, FakeClock
 

@@ -3,7 +3,9 @@
 Without one, every render of an uncached price would spend its whole time budget on a
 service that is known to be down. States:
 
-- **closed**: calls go through; ``failure_threshold`` failures in a row open it;
+- **closed**: calls go through; ``failure_threshold`` failures in a row open it (a failure is
+  DivideBuy failing — unreachable, 5xx, nonsense, refused credentials, rate-limited — never
+  DivideBuy refusing one amount with a 4xx: a shopper-chosen amount cannot open it);
 - **open**: no calls for ``reset_timeout`` seconds (pages render without the widget, or
   with what is cached, at once);
 - **half-open**: after that, exactly one trial call is let through; its success closes
@@ -18,6 +20,8 @@ import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
+
+__all__ = ["BreakerState", "CircuitBreaker", "CircuitOpenError"]
 
 
 class BreakerState(StrEnum):
