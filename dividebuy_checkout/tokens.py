@@ -5,18 +5,26 @@ bearer token; when the token is missing or about to expire, exactly one caller
 fetches a new one while the others wait for it (single flight); a 401 from an
 API call drops that token, fetches one new token and replays the request once.
 
-Tokens live in a :class:`TokenStore` keyed by base URL and client id, so a
-deployment can swap the in-memory default for a shared store (Redis, a database)
-and let every worker use one token.
+Tokens live in a :class:`TokenStore` keyed by :func:`token_cache_key`, a digest
+of the base URL, the client id **and the client secret**: a client configured with
+a wrong secret never finds (and uses) the token another client fetched with the
+right one; it asks DivideBuy and gets the refusal it deserves. A deployment can
+swap the in-memory default for a shared store (Redis, see
+:mod:`dividebuy_checkout.shared`) and let every worker use one token; a store that
+also offers :class:`SingleFlightTokenStore` makes concurrent misses in different
+processes cost one token request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
 
 import httpx
 from cachetools import TLRUCache
@@ -24,6 +32,34 @@ from cachetools import TLRUCache
 #: at most this fraction of a token's lifetime is given up as leeway, so a
 #: short-lived token (say 30 s) is still used for most of its life
 MAX_LEEWAY_FRACTION = 0.25
+
+#: PBKDF2 rounds for :func:`token_cache_key`. The key may sit in a shared store
+#: (Redis) that more people can read than can read the shop's settings, so it is
+#: made slow to test guesses of the secret against; computed once per client.
+_KEY_ROUNDS = 20_000
+
+__all__ = [
+    "MAX_LEEWAY_FRACTION",
+    "BearerTokenAuth",
+    "CachedToken",
+    "IssuedToken",
+    "MemoryTokenStore",
+    "SingleFlightTokenStore",
+    "TokenStore",
+    "token_cache_key",
+]
+
+
+@lru_cache(maxsize=64)
+def token_cache_key(base_url: str, client_id: str, client_secret: str) -> str:
+    """The store key for one set of credentials: a hex digest, never the secret itself.
+
+    The secret is part of it on purpose: two clients that share an id and a store
+    but not a secret never share a token, so a wrong secret is refused by DivideBuy
+    instead of being hidden by another client's cached token.
+    """
+    salt = f"dividebuy-token\x00{base_url.rstrip('/')}\x00{client_id}".encode()
+    return hashlib.pbkdf2_hmac("sha256", client_secret.encode(), salt, _KEY_ROUNDS).hex()[:40]
 
 
 @dataclass(frozen=True)
@@ -47,6 +83,18 @@ class TokenStore(Protocol):
     def discard(self, key: str, token: CachedToken) -> None:
         """Forget *token* under *key*, unless another caller already replaced it."""
         ...
+
+
+@runtime_checkable
+class SingleFlightTokenStore(TokenStore, Protocol):
+    """A store shared by several processes, which can make their misses wait for one fetch.
+
+    ``single_flight(key)`` returns when the caller holds the right to fetch, or when
+    a token appeared under *key* meanwhile (the caller looks again before fetching),
+    or when waiting would exceed the store's budget (the caller fetches anyway).
+    """
+
+    def single_flight(self, key: str) -> AbstractContextManager[object]: ...
 
 
 class MemoryTokenStore:
@@ -100,7 +148,7 @@ class BearerTokenAuth(httpx.Auth):
         self._refresh_lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"BearerTokenAuth(key={self._key!r})"
+        return f"BearerTokenAuth(key={self._key[:12]!r}…)"
 
     def _usable(self, token: CachedToken | None) -> bool:
         return token is not None and token.expires_at > self._clock()
@@ -110,7 +158,7 @@ class BearerTokenAuth(httpx.Auth):
         token = self._store.get(self._key)
         if self._usable(token):
             return token  # type: ignore[return-value]
-        with self._refresh_lock:
+        with self._refresh_lock, self._other_processes():
             token = self._store.get(self._key)  # another thread may have fetched it meanwhile
             if self._usable(token):
                 return token  # type: ignore[return-value]
@@ -119,6 +167,12 @@ class BearerTokenAuth(httpx.Auth):
             token = CachedToken(issued.access_token, self._clock() + issued.expires_in - leeway)
             self._store.set(self._key, token)
             return token
+
+    def _other_processes(self) -> AbstractContextManager[object]:
+        """Wait for (or take) the cross-process fetch, when the store is shared."""
+        if isinstance(self._store, SingleFlightTokenStore):
+            return self._store.single_flight(self._key)
+        return nullcontext()
 
     def invalidate(self, token: CachedToken) -> None:
         self._store.discard(self._key, token)

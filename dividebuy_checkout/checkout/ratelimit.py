@@ -4,9 +4,12 @@ Why not Flask-Limiter: it would add a dependency (and its storage layer) for two
 routes, and this limit only needs to blunt a script hammering the application
 form (each submit is a credit application at DivideBuy) or the return route
 (each is a DivideBuy call). A window per address, in a bounded TTL cache, does
-that in a few lines. It is per process: a shop running many workers gets a
-limit per worker, which still bounds the rate. A shop that wants a shared limit
-sets ``DIVIDEBUY_RATE_LIMIT`` to ``None`` and puts its own in front.
+that in a few lines. This class is per process: a shop running many workers
+gets a limit per worker. With ``DIVIDEBUY_REDIS_URL`` set, :meth:`from_spec`
+(given the settings) returns
+:class:`~dividebuy_checkout.shared.redis_limits.RedisSlidingWindowLimiter`, the
+same window kept in Redis for every worker and host, which falls back to this
+class's in-process window while Redis is unavailable.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from cachetools import TTLCache
+
+__all__ = ["SlidingWindowLimiter", "parse_limit"]
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _SPEC = re.compile(r"\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(second|minute|hour|day)s?\s*", re.I)
@@ -58,9 +64,18 @@ class SlidingWindowLimiter:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_spec(cls, spec: str, **kw: object) -> SlidingWindowLimiter:
+    def from_spec(
+        cls, spec: str, *, name: str = "default", settings: Any = None, **kw: Any
+    ) -> SlidingWindowLimiter:
+        """A limiter for ``"20/minute"``; shared through Redis when *settings* (the
+        client's :class:`~dividebuy_checkout.settings.Settings`) has a ``redis_url``.
+        *name* tells one limit's counts from another's in Redis."""
         limit, window = parse_limit(spec)
-        return cls(limit, window, **kw)  # type: ignore[arg-type]
+        if settings is not None and getattr(settings, "redis_url", None):
+            from ..shared import limiter_for
+
+            return limiter_for(limit, window, name=name, settings=settings)
+        return cls(limit, window, **kw)
 
     def hit(self, key: str) -> float | None:
         """Count a hit for *key*; ``None`` if allowed, else seconds until the next is."""
