@@ -45,6 +45,8 @@ from .settings import Settings
 from .shared import token_store_for
 from .tokens import BearerTokenAuth, IssuedToken, MemoryTokenStore, TokenStore, token_cache_key
 
+__all__ = ["RECENT_TERMS", "REQUEST_ID_HEADERS", "USER_AGENT", "DivideBuyClient"]
+
 _T = TypeVar("_T")
 
 log = logging.getLogger("dividebuy_checkout.client")

@@ -11,6 +11,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+__all__ = ["parse_iso_date"]
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 

@@ -10,6 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "AuthenticationError",
+    "ConflictError",
+    "DivideBuyError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "RateLimitedError",
+    "RequestValidationError",
+    "ServiceUnavailableError",
+]
+
 
 class DivideBuyError(Exception):
     """Base of every error raised by the client."""

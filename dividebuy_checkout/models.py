@@ -17,6 +17,22 @@ from typing import Any
 from .errors import MalformedResponseError
 from .money import MoneyError, from_wire
 
+__all__ = [
+    "CANCELLED",
+    "COMPLETED",
+    "DECLINED",
+    "EXPIRED",
+    "FINAL_STATUSES",
+    "PENDING",
+    "Quote",
+    "Refund",
+    "RepresentativeExample",
+    "RequestedQuote",
+    "SettlementOrder",
+    "Term",
+    "Terms",
+]
+
 # Quote statuses as WIRE.md reads them. An unknown status is treated as still
 # pending (never as paid): see Quote.is_pending.
 PENDING = "Pending"

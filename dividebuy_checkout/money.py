@@ -11,6 +11,20 @@ import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+__all__ = [
+    "MAX_AMOUNT",
+    "PENNY",
+    "ZERO",
+    "MoneyError",
+    "MoneyLike",
+    "dumps",
+    "format_gbp",
+    "from_wire",
+    "loads",
+    "round_money",
+    "to_money",
+]
+
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 #: far above any order; keeps quantising inside the decimal context's precision

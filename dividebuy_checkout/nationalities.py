@@ -22,6 +22,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+__all__ = ["is_nationality", "nationalities", "normalise_nationality"]
+
 _RESOURCE = "data/uk-nationalities.txt"
 
 

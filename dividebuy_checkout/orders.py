@@ -56,6 +56,22 @@ from typing import Any, Protocol, runtime_checkable
 
 from .money import MoneyLike, to_money
 
+__all__ = [
+    "ORDER_SOURCE_UNAVAILABLE_MESSAGE",
+    "ZERO",
+    "Address",
+    "Applicant",
+    "Customer",
+    "Order",
+    "OrderLine",
+    "OrderNotFinanceable",
+    "OrderSource",
+    "OrderSourceError",
+    "OrderSourceUnavailable",
+    "PreviousAddress",
+    "build_quote_payload",
+]
+
 ZERO = Decimal("0.00")
 
 

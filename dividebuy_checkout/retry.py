@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after"]
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 

@@ -11,6 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+__all__ = [
+    "CREATE_QUOTE",
+    "GET_QUOTE",
+    "REFUND",
+    "REPRESENTATIVE_EXAMPLE",
+    "SETTLE",
+    "TERMS",
+    "TOKEN",
+    "Route",
+]
+
 
 @dataclass(frozen=True)
 class Route:

@@ -27,6 +27,15 @@ from typing import IO
 
 from ..dates import parse_iso_date
 
+__all__ = [
+    "MAX_ORDER_ID",
+    "REQUIRED_COLUMNS",
+    "CsvFormatError",
+    "RowError",
+    "SettleRow",
+    "read_settlement_csv",
+]
+
 REQUIRED_COLUMNS = ("order_id", "delivered_on")
 #: the longest order id the store holds (``dividebuy_checkouts.order_id``)
 MAX_ORDER_ID = 64

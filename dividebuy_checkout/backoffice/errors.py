@@ -20,6 +20,22 @@ from ..errors import DivideBuyError
 from ..money import format_gbp
 from ..store import RefundEntry
 
+__all__ = [
+    "BackOfficeError",
+    "CallFailed",
+    "CheckoutNotFound",
+    "InvalidAmount",
+    "NothingToRefund",
+    "OrderNotCompleted",
+    "RefundBlocked",
+    "RefundExceedsRemaining",
+    "RefundFailed",
+    "RefundNotConfirmable",
+    "RefundNotFound",
+    "RefundOutcomeUnknown",
+    "Refused",
+]
+
 
 class BackOfficeError(Exception):
     """Base of every back-office refusal or failure. ``code`` is a stable machine name."""

@@ -14,6 +14,16 @@ from typing import Any
 
 from ..store import Balance, CheckoutRecord, RefundEntry, SettlementEntry, SettlementStatus
 
+__all__ = [
+    "OrderStatus",
+    "SettlementOutcome",
+    "SettlementReport",
+    "SettlementResult",
+    "finance_status",
+    "refund_dict",
+    "settlement_dict",
+]
+
 
 class SettlementResult(StrEnum):
     """What a settlement run did with one order (``SettlementOutcome.outcome``)."""

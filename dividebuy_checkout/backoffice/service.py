@@ -74,6 +74,8 @@ from .errors import (
 )
 from .reports import OrderStatus, SettlementOutcome, SettlementReport, SettlementResult
 
+__all__ = ["DEFAULT_CHUNK_SIZE", "BackOfficeService"]
+
 log = logging.getLogger("dividebuy_checkout.backoffice")
 
 #: Orders per settlement request. DivideBuy documents no limit; 100 keeps a

@@ -16,6 +16,8 @@ from ..models import Quote
 from ..money import format_gbp
 from ..orders import Order
 
+__all__ = ["amount_problem"]
+
 
 def amount_problem(quote: Quote, order: Order | None) -> str | None:
     """Why *quote* must not mark *order* paid, or ``None`` when the amounts agree."""

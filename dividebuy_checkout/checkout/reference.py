@@ -26,6 +26,8 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import BadReference
 
+__all__ = ["RETURN_SALT", "START_SALT", "ReferenceSigner", "ReturnReference", "new_return_ref"]
+
 RETURN_SALT = "dividebuy-checkout.return"
 START_SALT = "dividebuy-checkout.start"
 

@@ -65,6 +65,8 @@ from .errors import (
 )
 from .reference import ReferenceSigner, new_return_ref
 
+__all__ = ["CheckoutService", "ReconcileReport", "ReturnOutcome", "Submitted"]
+
 log = logging.getLogger("dividebuy_checkout.checkout")
 
 #: a final status at DivideBuy → the checkout's status

@@ -56,6 +56,22 @@ from ..settings import ConfigurationError
 from . import signals
 from .extension import DivideBuyState
 
+__all__ = [
+    "CONFIG_DEFAULTS",
+    "MIN_KEY_LENGTH",
+    "BadBody",
+    "ConfirmSchema",
+    "IsoDateField",
+    "MoneyField",
+    "RefundSchema",
+    "SettleOrderSchema",
+    "SettleSchema",
+    "StrictBoolean",
+    "make_service",
+    "register",
+    "require_api_key",
+]
+
 #: this part's keys (see dividebuy_checkout.config: typed, documented, read from app.config or env)
 CONFIG_DEFAULTS: dict[str, Any] = {
     "DIVIDEBUY_BACKOFFICE_API_KEY": setting(

@@ -19,6 +19,20 @@ from .errors import Invalid, SandboxError
 from .responses import json_response
 from .state import SandboxState
 
+__all__ = [
+    "ADMIN_PREFIX",
+    "ADMIN_RULES",
+    "MAX_SECONDS",
+    "AdminHandler",
+    "clock",
+    "config",
+    "faults",
+    "quote_action",
+    "reset",
+    "revoke_tokens",
+    "state_listing",
+]
+
 AdminHandler = Callable[..., Response]
 
 #: The largest number of seconds the admin API accepts for any knob (a year).

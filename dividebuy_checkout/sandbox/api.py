@@ -20,6 +20,19 @@ from .responses import json_response
 from .state import SandboxState
 from .validation import FieldError, read_amount, read_int
 
+__all__ = [
+    "GRANT_TYPE",
+    "HANDLERS",
+    "Handler",
+    "create_quote",
+    "get_quote",
+    "refund",
+    "representative_example",
+    "settle",
+    "terms",
+    "token",
+]
+
 Handler = Callable[..., Response]
 
 GRANT_TYPE = "client_credentials"

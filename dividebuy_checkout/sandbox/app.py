@@ -39,6 +39,8 @@ from .faults import SLOW, Fault
 from .responses import error_response, fault_response, json_response, status_body
 from .state import ROUTE_NAMES, SandboxState
 
+__all__ = ["MAX_BODY", "SandboxApp", "create_app", "werkzeug_rule"]
+
 log = logging.getLogger("dividebuy_checkout.sandbox")
 
 #: Largest request body read (a quote with many line items is a few kilobytes).

@@ -15,6 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+__all__ = [
+    "DEFAULT_RATE_CARD",
+    "INTEREST_BEARING",
+    "INTEREST_FREE",
+    "RUNTIME_KNOBS",
+    "RateCardEntry",
+    "SandboxConfig",
+]
+
 INTEREST_FREE = "interest-free"
 INTEREST_BEARING = "interest-bearing"
 

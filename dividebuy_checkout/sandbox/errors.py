@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["INVALID_DATA", "Conflict", "Invalid", "NotFound", "SandboxError", "Unauthenticated"]
+
 INVALID_DATA = "The given data was invalid."
 
 

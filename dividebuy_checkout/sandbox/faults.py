@@ -12,6 +12,16 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = [
+    "FAULT_STATUSES",
+    "MALFORMED",
+    "SLOW",
+    "WRONG_SHAPE",
+    "Fault",
+    "FaultQueue",
+    "parse_fault_status",
+]
+
 SLOW = "slow"
 MALFORMED = "malformed"
 WRONG_SHAPE = "wrong-shape"

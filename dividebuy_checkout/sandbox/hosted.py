@@ -18,6 +18,8 @@ from .records import PENDING, QuoteRecord
 from .responses import html_response, redirect_response
 from .state import SandboxState
 
+__all__ = ["cancel", "complete", "show"]
+
 
 def _missing() -> Response:
     return html_response(

@@ -34,6 +34,22 @@ from typing import Any
 
 from .faults import MALFORMED, SLOW, Fault
 
+__all__ = [
+    "AMOUNT",
+    "APPROVED",
+    "CREDENTIAL",
+    "DECLINED",
+    "LAST_NAME",
+    "MAGIC_VALUES",
+    "REFERRED",
+    "RETAILER_ORDER_REF",
+    "WRONG_SECRET",
+    "MagicValue",
+    "decision_for",
+    "fault_for",
+    "markdown_table",
+]
+
 AMOUNT = "amount"
 RETAILER_ORDER_REF = "retailer_order_ref"
 LAST_NAME = "last_name"

@@ -13,6 +13,17 @@ from html import escape
 from ..money import format_gbp
 from .records import CANCELLED, COMPLETED, DECLINED, EXPIRED, QuoteRecord
 
+__all__ = [
+    "CANCEL_LABEL",
+    "COMPLETE_LABEL",
+    "PAGE_CSP",
+    "application_page",
+    "done_page",
+    "finished_page",
+    "problem_page",
+    "referred_page",
+]
+
 COMPLETE_LABEL = "Sign agreement and pay first instalment"
 CANCEL_LABEL = "Cancel and return to the shop"
 

@@ -14,6 +14,21 @@ from typing import Any
 
 from .rates import Instalments
 
+__all__ = [
+    "CANCELLED",
+    "COMPLETED",
+    "DECLINED",
+    "EXPIRED",
+    "FULL",
+    "PARTIAL",
+    "PENDING",
+    "OrderRecord",
+    "QuoteRecord",
+    "RefundRecord",
+    "SettlementRecord",
+    "iso",
+]
+
 # Quote statuses, as WIRE.md reads them.
 PENDING = "Pending"
 COMPLETED = "Completed"

@@ -16,6 +16,19 @@ from .errors import SandboxError
 from .faults import MALFORMED, WRONG_SHAPE, Fault
 from .pages import PAGE_CSP
 
+__all__ = [
+    "JSON",
+    "MALFORMED_BODY",
+    "WRONG_SHAPE_BODY",
+    "ExactLocationResponse",
+    "error_response",
+    "fault_response",
+    "html_response",
+    "json_response",
+    "redirect_response",
+    "status_body",
+]
+
 JSON = "application/json; charset=utf-8"
 
 _STATUS_MESSAGES = {

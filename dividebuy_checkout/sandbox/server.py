@@ -16,6 +16,8 @@ from .app import SandboxApp
 from .config import SandboxConfig
 from .state import SandboxState
 
+__all__ = ["SandboxServer"]
+
 
 class _QuietHandler(WSGIRequestHandler):
     """Request handler that does not print a line per request (tests, embedding)."""

@@ -49,6 +49,8 @@ from .records import (
 from .records import DECLINED as STATUS_DECLINED
 from .validation import FieldError, load_quote, read_amount, read_date
 
+__all__ = ["ROUTE_NAMES", "SandboxState"]
+
 #: The route-table names (``routes.REFUND`` → ``"REFUND"``): what faults are armed on.
 ROUTE_NAMES: tuple[str, ...] = tuple(
     name for name, value in vars(routes).items() if isinstance(value, routes.Route)

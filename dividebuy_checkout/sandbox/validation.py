@@ -30,6 +30,18 @@ from ..schemas.history import Today
 from .config import DEFAULT_RATE_CARD, RateCardEntry
 from .errors import Invalid
 
+__all__ = [
+    "MAX_AMOUNT",
+    "Errors",
+    "FieldError",
+    "available_terms",
+    "load_quote",
+    "read_amount",
+    "read_date",
+    "read_int",
+    "validate_quote",
+]
+
 Errors = dict[str, list[str]]
 
 #: The largest amount the sandbox reads (keeps Decimal maths finite and quick).

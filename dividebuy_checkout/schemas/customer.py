@@ -27,6 +27,8 @@ from ._base import ConfiguredNested, QuoteSchemaBase, RuleField, given, nested_l
 from .enums import RENT_NOT_REQUIRED
 from .history import history_months_from_durations, history_months_from_move_in
 
+__all__ = ["MOVE_IN", "TIME", "CurrentAddressSchema", "CustomerSchema", "PreviousAddressSchema"]
+
 TIME = "time_at_address"
 MOVE_IN = "move_in_date"
 

@@ -14,6 +14,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+__all__ = [
+    "INCOME_TYPES",
+    "PAYMENT_METHODS",
+    "RENT_NOT_REQUIRED",
+    "RESIDENTIAL_STATUSES",
+    "SOURCES",
+    "TIME_DISCOUNT_APPLIED",
+    "TITLES",
+    "IncomeType",
+    "PaymentMethod",
+    "ResidentialStatus",
+    "Source",
+    "TimeDiscountApplied",
+    "Title",
+    "join_choices",
+    "match_choice",
+]
+
 
 class Title(StrEnum):
     """``customer.title``."""

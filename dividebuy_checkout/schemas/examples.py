@@ -10,6 +10,8 @@ from dateutil.relativedelta import relativedelta
 
 from .history import Today, resolve_today
 
+__all__ = ["EXAMPLE_TERMS", "example_quote_for", "example_quote_payload"]
+
 #: The terms :func:`example_quote_payload` chooses among.
 EXAMPLE_TERMS: tuple[int, ...] = (3, 6, 12)
 

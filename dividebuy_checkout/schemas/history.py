@@ -14,6 +14,22 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+__all__ = [
+    "UK",
+    "Today",
+    "age_on",
+    "anniversary",
+    "describe_months",
+    "format_yy_mm",
+    "history_months_from_durations",
+    "history_months_from_move_in",
+    "months_of_yy_mm",
+    "months_since",
+    "parse_yy_mm",
+    "resolve_today",
+    "uk_today",
+]
+
 #: Ages and move-in dates are judged on the calendar date in the UK, whatever the
 #: server's time zone (a server on UTC would otherwise be an hour behind in summer).
 UK = ZoneInfo("Europe/London")

@@ -21,6 +21,8 @@ from marshmallow import ValidationError, validates, validates_schema
 from . import rules
 from ._base import QuoteSchemaBase, RuleField, given, nested_list
 
+__all__ = ["LineItemSchema", "OrderSchema"]
+
 
 class LineItemSchema(QuoteSchemaBase):
     """One ``order.line_items.*`` entry."""

@@ -11,6 +11,8 @@ from . import rules
 from ._base import QuoteSchemaBase, RuleField, given
 from .enums import PaymentMethod
 
+__all__ = ["PaymentSchema"]
+
 
 class PaymentSchema(QuoteSchemaBase):
     """The document: ``method`` is ``direct_debit`` (the only value accepted), and

@@ -12,6 +12,8 @@ from .history import Today
 from .order import OrderSchema
 from .payment import PaymentSchema
 
+__all__ = ["QuoteRequestSchema"]
+
 
 class QuoteRequestSchema(QuoteSchemaBase):
     """The nested create-quote payload.

@@ -48,6 +48,44 @@ from .history import (
     resolve_today,
 )
 
+__all__ = [
+    "DEFAULT_MIN_HISTORY_MONTHS",
+    "MAX_AGE",
+    "MIN_AGE",
+    "RULES",
+    "FieldRule",
+    "check_date_of_birth",
+    "check_move_in_date",
+    "check_nationality",
+    "check_redirect_url",
+    "check_term_available",
+    "choice_rule",
+    "clean_text",
+    "flag_rule",
+    "history_shortfall",
+    "money_rule",
+    "normalise_account_number",
+    "normalise_first_name",
+    "normalise_ip_address",
+    "normalise_last_name",
+    "normalise_previous_postcode",
+    "normalise_sort_code",
+    "normalise_time_at_address",
+    "normalise_uk_mobile",
+    "normalise_uk_postcode",
+    "parse_amount",
+    "parse_instalment_date",
+    "parse_instalment_term",
+    "parse_quantity",
+    "parse_rent",
+    "percentage_rule",
+    "term_not_available",
+    "text_rule",
+    "uk_postcode_or_none",
+    "whole_number",
+]
+
+
 # -- limits (the document's numbers) ------------------------------------------------------
 
 FIRST_NAME_MAX = 50
