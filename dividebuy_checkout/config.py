@@ -374,7 +374,7 @@ declare(
         "DIVIDEBUY_DATABASE_URL": setting(
             None,
             "SQLAlchemy URL of the checkout store and ledger; none: Flask uses "
-            "<instance folder>/dividebuy.sqlite3, the console CLI refuses to guess",
+            "dividebuy.sqlite3 in the app's instance folder, the console CLI refuses to guess",
             kind=str,
             accepts="an SQLAlchemy URL, or none",
             secret=True,

@@ -40,7 +40,8 @@ def markdown_table() -> str:
     ]
     for key in REGISTRY:
         default = "`" + _cell(key.default) + "`" if key.default != "" else '`""`'
-        lines.append(f"| `{key.name}` | {key.section} | {default} | {key.describe()} | {key.doc} |")
+        cells = [f"`{key.name}`", key.section, default, key.describe(), key.doc]
+        lines.append("| " + " | ".join(cell.replace("|", r"\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
