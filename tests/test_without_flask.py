@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,7 +28,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from support import ANSWERS, CUSTOMER, press_at_dividebuy, serve_asgi
 
 from dividebuy_checkout import DivideBuyClient, MemoryTokenStore, Settings
@@ -52,9 +55,11 @@ from dividebuy_checkout.orders import Address, Customer, Order, OrderLine
 from dividebuy_checkout.sandbox import SandboxServer
 from dividebuy_checkout.store import SqlStore
 from dividebuy_checkout.terms import TermsSource
-from dividebuy_checkout.widgets import WidgetService
+from dividebuy_checkout.widgets import WidgetMarkup, WidgetService, asset_href, asset_tags
 
 SECRET = "starlette-shop-secret-0123456789abcdef"
+#: where the shop serves the package's static files; widget.js asks ../widget/terms from there
+STATIC = "/dividebuy/static"
 
 
 # -- the shop's side: its orders and its listener --------------------------------------------------
@@ -125,6 +130,7 @@ class Parts:
     checkout: CheckoutService
     backoffice: BackOfficeService
     widgets: WidgetService
+    markup: WidgetMarkup
     #: the shop's public address, from its configuration (never from the request's Host)
     public_url: str = ""
 
@@ -169,7 +175,18 @@ def form_page(order: Order, parts: Parts, errors: FormErrors, status: int = 200)
     return HTMLResponse(f"<form method=post>{''.join(rows)}</form>", status)
 
 
+def product_page(parts: Parts, price: str) -> HTMLResponse:
+    """A product page with the server-rendered widget and its asset tags."""
+    head = asset_tags(asset_href(STATIC, "widget.css"), asset_href(STATIC, "widget.js"))
+    body = parts.markup(price, price_source="quantity")
+    quantity = '<input id="quantity" name="quantity" value="1">'
+    return HTMLResponse(f"<html><head>{head}</head><body>{quantity}{body}</body></html>")
+
+
 def build_app(parts: Parts) -> Starlette:
+    async def product(request: Request) -> Response:
+        return await run_in_threadpool(product_page, parts, "899.00")
+
     async def terms(request: Request) -> Response:
         return await run_in_threadpool(terms_answer, parts.widgets, request)
 
@@ -236,7 +253,9 @@ def build_app(parts: Parts) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/dividebuy/terms", terms),
+            Route("/products/desk", product),
+            Route("/dividebuy/widget/terms", terms),
+            Mount(STATIC, StaticFiles(directory=str(files("dividebuy_checkout") / "static"))),
             Route("/dividebuy/apply/{token}", apply, methods=["GET", "POST"]),
             Route("/dividebuy/return", back),
             Route("/admin/reconcile", reconcile, methods=["POST"]),
@@ -282,6 +301,7 @@ def starlette_shop(sandbox: SandboxServer, tmp_path: Path) -> Iterator[Starlette
     store = SqlStore(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
     with DivideBuyClient(settings=settings, token_store=MemoryTokenStore()) as client:
         terms = TermsSource(client)  # one terms cache for the widget and the checkout
+        widgets = WidgetService(source=terms)
         parts = Parts(
             checkout=CheckoutService(
                 client,
@@ -292,7 +312,8 @@ def starlette_shop(sandbox: SandboxServer, tmp_path: Path) -> Iterator[Starlette
                 terms=terms,
             ),
             backoffice=BackOfficeService(client, store, notify=listener),
-            widgets=WidgetService(source=terms),
+            widgets=widgets,
+            markup=WidgetMarkup(widgets),
         )
         with serve_asgi(build_app(parts)) as url:
             parts.public_url = url
@@ -309,29 +330,38 @@ def test_the_whole_journey_runs_in_a_starlette_app_over_real_http(starlette_shop
     shop.orders.orders["A2"] = demo_order("A2")
     http = httpx.Client(base_url=shop.url, timeout=15)
 
-    # 1. The widget's terms JSON for the product page, and a clear 400 for a bad amount.
-    terms = http.get("/dividebuy/terms", params={"amount": "899.00"})
+    # 1. A product page with the widget and its assets, served from the package's static files.
+    page = http.get("/products/desk")
+    assert page.status_code == 200
+    assert '<dividebuy-instalments class="dbw" amount="899.00" data-state="shown"' in page.text
+    assert 'price-source="quantity"' in page.text and "£74.92" in page.text
+    script = re.search(r'src="(/dividebuy/static/widget\.js\?v=[^"]+)"', page.text)
+    assert script, page.text
+    assert http.get(script.group(1)).status_code == 200
+
+    # 2. The widget's terms JSON (next to widget.js), and a clear 400 for a bad amount.
+    terms = http.get("/dividebuy/widget/terms", params={"amount": "899.00"})
     assert terms.status_code == 200, terms.text
     assert terms.json()["eligible"] is True
     assert 12 in {term["months"] for term in terms.json()["terms"]}
-    bad = http.get("/dividebuy/terms", params={"amount": "lots"})
+    bad = http.get("/dividebuy/widget/terms", params={"amount": "lots"})
     assert bad.status_code == 400 and "amount" in bad.json()["field_errors"]
 
-    # 2. The application form: the order's details are known, so only the rest is asked.
+    # 3. The application form: the order's details are known, so only the rest is asked.
     form = http.get(shop.apply_url("A1"))
     assert form.status_code == 200
     assert 'name="term" value="12"' in form.text and "£74.92" in form.text
     assert 'name="first_name"' not in form.text  # the order has a valid name: not asked
     assert shop.sandbox_state()["calls"].get("TERMS") == 1  # one terms cache for both
 
-    # 3. Answers the rules refuse: field-level errors linked to their inputs, nothing sent.
+    # 4. Answers the rules refuse: field-level errors linked to their inputs, nothing sent.
     refused = http.post(shop.apply_url("A1"), data={**ANSWERS, "dob_year": "", "rent": "lots"})
     assert refused.status_code == 400
     assert 'href="#dob_day"' in refused.text and 'href="#rent"' in refused.text
     assert shop.parts.checkout.status("A1") is None
     assert shop.sandbox_state()["quotes"] == []
 
-    # 4. Good answers → a quote, recorded before the shopper is sent to DivideBuy.
+    # 5. Good answers → a quote, recorded before the shopper is sent to DivideBuy.
     sent = http.post(shop.apply_url("A1"), data=dict(ANSWERS))
     assert sent.status_code == 303, sent.text
     checkout_url = sent.headers["location"]
@@ -342,7 +372,7 @@ def test_the_whole_journey_runs_in_a_starlette_app_over_real_http(starlette_shop
     assert shop.listener.heard[1][1]["decision"] == "APPROVED"
     assert shop.listener.heard[0][1]["record"].order_id == "A1"
 
-    # 5. Signed at DivideBuy, back at the shop's return URL: paid, told once.
+    # 6. Signed at DivideBuy, back at the shop's return URL: paid, told once.
     return_url = press_at_dividebuy(checkout_url, "complete")
     assert return_url.startswith(f"{shop.url}/dividebuy/return?ref=")
     back = http.get(return_url[len(shop.url) :])
@@ -351,7 +381,7 @@ def test_the_whole_journey_runs_in_a_starlette_app_over_real_http(starlette_shop
     assert shop.orders.paid == {"A1"}
     assert http.get("/dividebuy/return", params={"ref": "forged"}).status_code == 400
 
-    # 6. A second shopper signs and closes the tab: reconcile completes the order.
+    # 7. A second shopper signs and closes the tab: reconcile completes the order.
     second = http.post(shop.apply_url("A2"), data=dict(ANSWERS))
     press_at_dividebuy(second.headers["location"], "complete")  # never comes back
     run = http.post("/admin/reconcile").json()
@@ -359,14 +389,14 @@ def test_the_whole_journey_runs_in_a_starlette_app_over_real_http(starlette_shop
     assert shop.orders.paid == {"A1", "A2"}
     assert http.post("/admin/reconcile").json()["checked"] == 0
 
-    # 7. Delivered: settlement tells DivideBuy, once.
+    # 8. Delivered: settlement tells DivideBuy, once.
     today = date.today().isoformat()
     settled = http.post("/admin/orders/A1/settle", json={"delivered_on": today})
     assert settled.status_code == 200, settled.text
     assert shop.sandbox_state()["settle_calls"] == 1
     assert "order_settled" in shop.listener.names()
 
-    # 8. A partial refund, then more than is left is refused; DivideBuy agrees with the ledger.
+    # 9. A partial refund, then more than is left is refused; DivideBuy agrees with the ledger.
     refunded = http.post("/admin/orders/A1/refund", json={"amount": "100.00"})
     assert refunded.status_code == 200, refunded.text
     assert Decimal(refunded.json()["refundable"]) == Decimal("799.00")
