@@ -1,9 +1,80 @@
-"""One error hierarchy for everything DivideBuy can answer.
+"""Errors: what the DivideBuy client raises, and the one map of every error in the package.
 
-Every error carries the HTTP status, a human message, the response body and
-the request id (if DivideBuy sent one), so a log line or a support ticket has
-what it needs. Messages never contain credentials or tokens: bodies of the
+Every client error carries the HTTP status, a human message, the response body
+and the request id (if DivideBuy sent one), so a log line or a support ticket
+has what it needs. Messages never contain credentials or tokens: bodies of the
 token call are not kept.
+
+Every exception class the package defines, under its base (module in brackets,
+relative to ``dividebuy_checkout``). What to catch, by layer: the client raises
+``DivideBuyError``; ``CheckoutService`` raises ``CheckoutError`` (messages fit
+for a shopper); ``BackOfficeService`` raises ``BackOfficeError`` (``Refused``
+before any call, ``CallFailed`` after one); the shop's order source raises
+``OrderSourceError``; start-up raises ``ConfigurationError``. The store's
+refusals are turned into those by the services. ``tests/test_error_tree.py``
+keeps this drawing complete::
+
+    Exception
+    ├── BackOfficeError (backoffice.errors)
+    │   ├── CallFailed (backoffice.errors)
+    │   │   ├── RefundFailed (backoffice.errors)
+    │   │   └── RefundOutcomeUnknown (backoffice.errors)
+    │   └── Refused (backoffice.errors)
+    │       ├── CheckoutNotFound (backoffice.errors)
+    │       ├── InvalidAmount (backoffice.errors)
+    │       ├── NothingToRefund (backoffice.errors)
+    │       ├── OrderNotCompleted (backoffice.errors)
+    │       ├── RefundBlocked (backoffice.errors)
+    │       ├── RefundExceedsRemaining (backoffice.errors)
+    │       ├── RefundNotConfirmable (backoffice.errors)
+    │       └── RefundNotFound (backoffice.errors)
+    ├── CheckoutError (checkout.errors)
+    │   ├── AlreadyFinanced (checkout.errors)
+    │   ├── BadReference (checkout.errors)
+    │   ├── DivideBuyUnavailable (checkout.errors)
+    │   ├── InvalidApplication (checkout.errors)
+    │   ├── NotFinanceable (checkout.errors)
+    │   ├── QuoteOutcomeUnknown (checkout.errors)
+    │   └── ShopOrderNotFound (checkout.errors)
+    ├── DivideBuyError (errors)
+    │   ├── AuthenticationError (errors)
+    │   ├── ConflictError (errors)
+    │   ├── NotFoundError (errors)
+    │   ├── OutcomeUnknownError (errors)
+    │   ├── RateLimitedError (errors)
+    │   ├── RequestValidationError (errors)
+    │   └── ServiceUnavailableError (errors)
+    │       └── MalformedResponseError (errors)
+    ├── BadBody (flask.backoffice)
+    ├── OrderSourceError (orders)
+    │   ├── OrderNotFinanceable (orders)
+    │   └── OrderSourceUnavailable (orders)
+    ├── SandboxError (sandbox.errors)
+    │   ├── Conflict (sandbox.errors)
+    │   ├── Invalid (sandbox.errors)
+    │   ├── NotFound (sandbox.errors)
+    │   └── Unauthenticated (sandbox.errors)
+    └── StoreError (store.errors)
+        ├── DuplicateLiveCheckout (store.errors)
+        └── LedgerRefusal (store.errors)
+            ├── ExceedsRemaining (store.errors)
+            ├── NoSuchRefund (store.errors)
+            ├── NothingLeft (store.errors)
+            ├── RefundNotUnknown (store.errors)
+            └── RefundsBlocked (store.errors)
+    LookupError
+    └── CacheMiss (terms.cache)
+    RuntimeError
+    ├── ConfigurationError (config)
+    └── CircuitOpenError (terms.breaker)
+    TimeoutError
+    └── BudgetExceeded (terms.cache)
+    ValueError
+    ├── CsvFormatError (backoffice.csv_import)
+    ├── MoneyError (money)
+    └── FieldError (sandbox.validation)
+    click.ClickException
+    └── CliError (cli.errors)
 """
 
 from __future__ import annotations
