@@ -1,8 +1,10 @@
 """Client overhead and token single-flight, against the local sandbox on loopback.
 
 Prints calls per second through ``DivideBuyClient`` beside raw ``httpx`` calls to
-the same endpoint in the same run (the overhead ratio; target ≤ 1.2×), and the
-number of token requests when 16 threads share one fresh client (target: 1).
+the same endpoint in the same run (the overhead ratio; target ≤ 1.2×), the cost of
+checking a terms reply's arithmetic and APRs when nothing is cached (every reply
+is checked; identical replies are checked once), and the number of token requests
+when 16 threads share one fresh client (target: 1).
 
     python bench/bench_client.py [--calls 2000]
 """
@@ -16,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from dividebuy_checkout import DivideBuyClient, MemoryTokenStore
+from dividebuy_checkout.figures import term_problems
 from dividebuy_checkout.sandbox import SandboxServer
 
 
@@ -65,6 +68,19 @@ def main() -> None:
         print(f"raw httpx          {raw_best:8.0f} calls/s  (best of {args.rounds} × {args.calls})")
         print(f"DivideBuyClient    {client_best:8.0f} calls/s")
         print(f"overhead ratio     {raw_best / client_best:8.2f}×  (target ≤ 1.2×)")
+
+        terms = client.get_terms("2000.00")
+        checks = 200
+        started = time.perf_counter()
+        for _ in range(checks):
+            term_problems.cache_clear()
+            for term in terms.available:
+                term_problems(term, terms.order_value)
+        check_us = (time.perf_counter() - started) / checks * 1e6
+        print(
+            f"figure checks      {check_us:8.0f} µs per terms reply of {len(terms.available)} "
+            f"terms, uncached ({check_us * raw_best / 1e4:.1f} % of a raw call)"
+        )
 
         before = httpx.get(f"{sandbox.url}/_sandbox/state").json()["token_requests"]
         shared = DivideBuyClient(

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .apr import apr_within, plan_apr, plan_flows, round_apr
+from .apr import plan_apr, plan_within, round_apr
 from .models import RepresentativeExample, Term
 from .money import format_gbp
 
@@ -115,8 +115,7 @@ def _apr_problem(
     """The APR check shared by terms and examples (cash price → 0 %, else the equation)."""
     if credit <= 0 or regular_count < 0:
         return ()
-    flows = plan_flows(credit, regular, regular_count, final)
-    if apr_within(stated, *flows, tolerance=APR_TOLERANCE):
+    if plan_within(stated, credit, regular, regular_count, final, APR_TOLERANCE):
         return ()
     try:
         actual = f"{round_apr(plan_apr(credit, regular, regular_count, final))}%"

@@ -18,9 +18,11 @@ from dividebuy_checkout import routes
 from dividebuy_checkout.apr import (
     apr,
     apr_within,
+    discount_factor,
     net_present_value,
     plan_apr,
     plan_flows,
+    plan_value,
     round_apr,
 )
 from dividebuy_checkout.figures import (
@@ -103,6 +105,16 @@ def test_apr_within_answers_like_the_solver():
     assert apr_within(Decimal("14.29"), *flows)
     assert not apr_within(Decimal("14.31"), *flows)
     assert not apr_within(Decimal("9.9"), *flows)
+
+
+@pytest.mark.parametrize("rate", ["-98.9", "-50", "0", "0.01", "9.9", "14.2", "99.9", "5000"])
+def test_the_discount_factor_and_the_closed_form_agree_with_the_definitions(rate):
+    rate = Decimal(rate)
+    exact = (1 + rate / 100) ** (Decimal(-1) / 12)
+    assert abs(discount_factor(rate) - exact) < Decimal("1e-25")
+    plan = (Decimal("2030.48"), Decimal("131.75"), 16, Decimal("131.81"))
+    difference = plan_value(rate, *plan) - net_present_value(rate, *plan_flows(*plan))
+    assert abs(difference) < Decimal("1e-20")
 
 
 @pytest.mark.parametrize(
