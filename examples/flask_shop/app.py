@@ -9,7 +9,8 @@ keep the shop's own order status in step.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,23 +27,37 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from marshmallow import ValidationError as MarshmallowError
+from wtforms import EmailField, Field, HiddenField, IntegerField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from dividebuy_checkout.checkout import DivideBuyUnavailable
 from dividebuy_checkout.flask import DivideBuy, get_state, signals
 from dividebuy_checkout.money import format_gbp
+from dividebuy_checkout.schemas import rules
+from dividebuy_checkout.schemas.rules import FieldRule
 from dividebuy_checkout.store import CheckoutRecord, CheckoutStatus
 
 from .catalogue import BY_SLUG, PRODUCTS
 from .orders import (
     AWAITING_PAYMENT,
+    FREE_SHIPPING_FROM,
     ON_HOLD,
     PAID,
     PENDING_FINANCE,
+    STANDARD_SHIPPING,
     OrderBook,
     ShopOrder,
     customer_from,
+    shipping_for,
+    vat_in,
 )
 
 log = logging.getLogger(__name__)
@@ -67,22 +82,65 @@ class UpdateBasketForm(FlaskForm):
     quantity = IntegerField("Quantity", validators=[Optional(), NumberRange(0, MAX_QUANTITY)])
 
 
+def package_rule(rule: FieldRule) -> Callable[[FlaskForm, Field], None]:
+    """A WTForms validator from one of the package's UK rules (its check, its message).
+
+    The field keeps the rule's normalised value (``ls1 4ap`` → ``LS1 4AP``), so the
+    order holds what DivideBuy would accept: the shop's form can never take a postcode
+    or mobile number that the application form would then refuse.
+    """
+
+    def check(form: FlaskForm, field: Field) -> None:
+        try:
+            field.data = rule(field.data)
+        except MarshmallowError as exc:
+            messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
+            raise StopValidation(" ".join(str(m) for m in messages)) from None
+
+    return check
+
+
 class CheckoutForm(FlaskForm):
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=50)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=50)])
+    """The shop's own checkout: who is buying and where it goes.
+
+    Field order is page order (the error summary lists errors in it). The mobile
+    number and postcode are checked by :mod:`dividebuy_checkout.schemas.rules`.
+    """
+
+    first_name = StringField(
+        "First name", validators=[DataRequired("Enter your first name."), Length(max=50)]
+    )
+    last_name = StringField(
+        "Last name", validators=[DataRequired("Enter your last name."), Length(max=50)]
+    )
     email = EmailField(
         "Email",
         validators=[
-            DataRequired(),
+            DataRequired("Enter your email address."),
             Length(max=254),
             Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email like name@example.com."),
         ],
     )
-    mobile_number = StringField("Mobile number", validators=[Optional(), Length(max=20)])
+    mobile_number = StringField(
+        "Mobile number", validators=[Optional(), package_rule(rules.MOBILE_NUMBER)]
+    )
     house_number = StringField("House number", validators=[Optional(), Length(max=12)])
-    address_line_1 = StringField("Street", validators=[DataRequired(), Length(max=50)])
-    town = StringField("Town or city", validators=[DataRequired(), Length(max=50)])
-    postcode = StringField("Postcode", validators=[DataRequired(), Length(max=10)])
+    address_line_1 = StringField(
+        "Street", validators=[DataRequired("Enter your street."), Length(max=50)]
+    )
+    town = StringField(
+        "Town or city", validators=[DataRequired("Enter your town or city."), Length(max=50)]
+    )
+    postcode = StringField("Postcode", validators=[package_rule(rules.POSTCODE)])
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """``(message, field id)`` for each field in error, in page order."""
+        return [
+            (message, field.id)
+            for field in self
+            if field.name != "csrf_token"
+            for message in field.errors
+        ]
 
 
 class PayByCardForm(FlaskForm):
@@ -177,7 +235,14 @@ def show_basket() -> Any:
     lines = basket_lines()
     total = sum((row for _, _, row in lines), Decimal("0.00"))
     forms = {p.slug: UpdateBasketForm(slug=p.slug, quantity=qty) for p, qty, _ in lines}
-    return render_template("shop/basket.html", lines=lines, total=total, forms=forms)
+    return render_template(
+        "shop/basket.html",
+        lines=lines,
+        total=total,
+        forms=forms,
+        standard_delivery=STANDARD_SHIPPING,
+        free_delivery_from=FREE_SHIPPING_FROM,
+    )
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -209,11 +274,65 @@ def checkout() -> Any:
         session["open_order"] = order.id
         session["my_orders"] = [*session.get("my_orders", []), order.id][-20:]
         return redirect(url_for("shop.order", order_id=order.id), 303)
-    total = sum((row for _, _, row in lines), Decimal("0.00"))
+    goods = sum((row for _, _, row in lines), Decimal("0.00"))
     service = get_state().services.get("checkout")
     pending = bool(open_order and service and service.is_pending_finance(open_order.id))
+    status = 200 if request.method == "GET" else 422
     return render_template(
-        "shop/checkout.html", form=form, lines=lines, total=total, pending_finance=pending
+        "shop/checkout.html",
+        form=form,
+        lines=lines,
+        total=goods,
+        delivery=shipping_for(goods),
+        goods_vat=vat_in(goods),
+        delivery_vat=vat_in(shipping_for(goods)),
+        free_delivery_from=FREE_SHIPPING_FROM,
+        pending_finance=pending,
+    ), status
+
+
+#: How long a referred application may take. DivideBuy's documents give no figure; the
+#: shop says "a few working days" (recorded in docs/assumptions.md, example shop).
+REFERRED_WAIT = "a few working days"
+
+
+@dataclass(frozen=True)
+class PaymentChoices:
+    """What the order page may offer, decided from the order and its DivideBuy checkout.
+
+    ``finance`` is the checkout's state for the page: ``pending``, ``referred``,
+    ``declined``, ``completed``, ``on_hold``, ``cancelled``, ``expired`` or ``None``
+    (no application yet). Only actions that can succeed are offered: no DivideBuy
+    again after a decline for the same amount, no card payment while an
+    application is still open at DivideBuy (the shop refuses it then).
+    """
+
+    finance: str | None
+    dividebuy: bool
+    card: bool
+    #: the application was for another amount (the basket changed since): apply again
+    stale: bool = False
+
+
+def payment_choices(shop_order: ShopOrder, record: CheckoutRecord | None) -> PaymentChoices:
+    finance: str | None = None
+    if record is not None:
+        finance = record.status.value
+        if record.status is CheckoutStatus.PENDING and record.decision == "REFERRED":
+            finance = "referred"
+        elif record.status is CheckoutStatus.SUPERSEDED:
+            finance = None
+    same_amount = record is not None and record.amount == shop_order.total
+    open_at_dividebuy = finance in ("pending", "referred")
+    return PaymentChoices(
+        finance=finance,
+        # a new application only where it can differ: not while this amount's is open or
+        # after DivideBuy declined this amount
+        dividebuy=shop_order.open
+        and not (same_amount and (open_at_dividebuy or finance == "declined")),
+        # the shop refuses a card payment while any application is open (pay_by_card)
+        card=shop_order.open and not open_at_dividebuy,
+        stale=open_at_dividebuy and not same_amount,
     )
 
 
@@ -223,12 +342,18 @@ def order(order_id: str) -> Any:
     if not shop_order.open and session.get("open_order") == shop_order.id:
         session.pop("open_order", None)  # paid (or on hold): the next basket is a new order
         session.pop("basket", None)
-    offer = finance_offer(shop_order.total) if shop_order.open else None
+    service = get_state().services.get("checkout")
+    record = service.status(shop_order.id) if service is not None else None
+    choices = payment_choices(shop_order, record)
+    offer = finance_offer(shop_order.total) if choices.dividebuy else None
     return render_template(
         "shop/order.html",
         order=shop_order,
+        record=record,
+        choices=choices,
         offer=offer,
         card_form=PayByCardForm(),
+        referred_wait=REFERRED_WAIT,
     )
 
 
@@ -296,6 +421,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     DivideBuy(app, order_source=book)  # DivideBuy
     _connect_signals(app)  # DivideBuy
     app.register_blueprint(bp)
+
+    @app.route("/favicon.ico")
+    def favicon() -> Any:
+        """Browsers that ignore the layout's <link rel="icon"> still find the shop's icon."""
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.context_processor
     def shop_context() -> dict[str, Any]:

@@ -25,6 +25,17 @@ from .catalogue import BY_SLUG, VAT_RATE, Product
 FREE_SHIPPING_FROM = Decimal("500.00")
 STANDARD_SHIPPING = Decimal("9.95")
 
+
+def shipping_for(goods: Decimal) -> Decimal:
+    """Delivery for a basket of *goods* (VAT included): free from £500, otherwise £9.95."""
+    return Decimal("0.00") if goods >= FREE_SHIPPING_FROM else STANDARD_SHIPPING
+
+
+def vat_in(amount: Decimal) -> Decimal:
+    """The VAT included in a price shown with VAT (delivery is standard-rated like the goods)."""
+    return round_money(amount * VAT_RATE / (100 + VAT_RATE))
+
+
 # The shop's own order states (DivideBuy's checkout has its own, shown beside them).
 AWAITING_PAYMENT = "awaiting payment"
 PENDING_FINANCE = "waiting for DivideBuy"
@@ -49,7 +60,7 @@ class ShopOrder:
 
     @property
     def shipping(self) -> Decimal:
-        return Decimal("0.00") if self.goods >= FREE_SHIPPING_FROM else STANDARD_SHIPPING
+        return shipping_for(self.goods)
 
     @property
     def total(self) -> Decimal:
@@ -58,7 +69,17 @@ class ShopOrder:
     @property
     def vat(self) -> Decimal:
         """VAT included in the goods' prices (prices are shown with VAT)."""
-        return round_money(self.goods * VAT_RATE / (100 + VAT_RATE))
+        return vat_in(self.goods)
+
+    @property
+    def shipping_vat(self) -> Decimal:
+        """VAT included in the delivery charge (shown on the order; DivideBuy's ``vat`` is the
+        goods' VAT, as the order's ``subtotal`` is the goods' net price)."""
+        return vat_in(self.shipping)
+
+    @property
+    def total_vat(self) -> Decimal:
+        return self.vat + self.shipping_vat
 
     @property
     def ref(self) -> str:
