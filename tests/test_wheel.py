@@ -52,6 +52,10 @@ def test_wheel_contents_stay_inside_the_package(wheel):
         "dividebuy_checkout/data/uk-nationalities.txt",
         "dividebuy_checkout/templates/__init__.py",
         "dividebuy_checkout/integrations/__init__.py",
+        # the REC+ fake and the seed's example order it serves
+        "dividebuy_checkout/integrations/recplus/fake/app.py",
+        "dividebuy_checkout/integrations/recplus/fixtures/order_112312.json",
+        "dividebuy_checkout/integrations/recplus/fixtures/order_500001.json",
         "dividebuy_checkout/py.typed",
     ):
         assert required in names
@@ -123,6 +127,38 @@ def test_installed_wheel_runs_the_sandbox_and_the_cli(wheel, tmp_path):
         twelve = next(t for t in body["terms"] if t["months_in_term"] == 12)
         assert twelve["available"] is True
         assert twelve["regular_instalment_cost"] == "166.67"
+        # the REC+ fake runs from the wheel and serves the seed's order from its package data
+        fake = subprocess.Popen(
+            [str(bin_dir / "dividebuy-checkout"), "fake", "recplus", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=clean_env,
+            cwd=tmp_path,
+        )
+        try:
+            fake_line = fake.stdout.readline()
+            assert "REC+ fake listening on http://127.0.0.1:" in fake_line, fake_line
+            fake_url = fake_line.split("listening on ")[1].strip()
+            shown = subprocess.run(
+                [str(bin_dir / "dividebuy-checkout"), "order", "show", "112312", "--json"],
+                capture_output=True,
+                text=True,
+                env={
+                    **clean_env,
+                    "DIVIDEBUY_ORDER_SOURCE": "recplus",
+                    "DIVIDEBUY_RECPLUS_BASE_URL": f"{fake_url}/api/v1",
+                    "DIVIDEBUY_RECPLUS_API_USER": "api",
+                    "DIVIDEBUY_RECPLUS_API_PASS": "api-pass",
+                },
+                cwd=tmp_path,
+                timeout=60,
+            )
+            assert shown.returncode == 0, shown.stderr
+            assert json.loads(shown.stdout)["order"]["total"] == "0.00"
+        finally:
+            fake.terminate()
+            fake.wait(timeout=10)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)

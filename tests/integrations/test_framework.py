@@ -162,3 +162,15 @@ def test_path_parameters_are_quoted_so_an_id_cannot_change_the_path():
         "GET", "/orders/{id}", path_params={"id": "1?x=../2"}, ok_statuses=frozenset({404})
     )
     assert seen == ["/api/v1/orders/1%3Fx%3D..%2F2"]
+
+
+def test_every_platform_assumption_is_in_the_docs_once():
+    from pathlib import Path
+
+    from dividebuy_checkout.integrations.assumptions import ASSUMPTIONS
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "assumptions.md").read_text()
+    keys = [a.key for a in ASSUMPTIONS]
+    assert len(keys) == len(set(keys))
+    for key in keys:
+        assert docs.count(f"| `{key}` |") == 1, key

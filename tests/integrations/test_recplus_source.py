@@ -242,3 +242,14 @@ def test_no_personal_data_or_credentials_in_logs_at_debug(make_source, recplus, 
     ]
     for value in personal:
         assert value not in text, value
+
+
+def test_the_docs_magic_table_matches_the_fake():
+    from pathlib import Path
+
+    from dividebuy_checkout.integrations.recplus.fake import MAGIC_VALUES
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "platforms.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip()
+            for line in docs.splitlines() if line.startswith("| `99")}
+    assert rows == {key: magic.description for key, magic in MAGIC_VALUES.items()}
