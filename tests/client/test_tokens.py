@@ -107,3 +107,33 @@ def _unauthorised():
     import httpx
 
     return httpx.Response(401, json={"status_code": 401, "message": "Unauthenticated."})
+
+
+def test_a_wrong_secret_never_borrows_the_token_of_the_right_one(sandbox):
+    """Same base URL, same id, one shared store: the token cache key includes a digest
+    of the secret, so the wrong secret goes to DivideBuy (the real sandbox) and is refused."""
+    from dividebuy_checkout.sandbox.magic import WRONG_SECRET
+
+    store = MemoryTokenStore()
+    kw = dict(client_id="shop-1", environment="local", base_url=sandbox.url, token_store=store)
+    with (
+        DivideBuyClient(client_secret=SECRET, **kw) as right,
+        DivideBuyClient(client_secret=WRONG_SECRET, **kw) as wrong,
+    ):
+        assert right.get_terms("2000").order_value == 2000
+        with pytest.raises(AuthenticationError):
+            wrong.get_terms("2000")
+        with pytest.raises(AuthenticationError):  # and again: nothing was cached for it
+            wrong.get_terms("2000")
+        assert right.get_terms("2000").order_value == 2000
+    assert sandbox.state.token_requests == 3  # the right one's, and the wrong one's two refusals
+
+
+def test_the_token_cache_key_never_contains_the_secret_or_the_id():
+    from dividebuy_checkout.tokens import token_cache_key
+
+    key = token_cache_key("https://api.dividebuy.co.uk", "shop-1", SECRET)
+    assert SECRET not in key and "shop-1" not in key
+    assert key != token_cache_key("https://api.dividebuy.co.uk", "shop-1", SECRET + "x")
+    assert key != token_cache_key("https://api.dividebuy.co.uk", "shop-2", SECRET)
+    assert key != token_cache_key("https://api.dividebuysandbox.co.uk", "shop-1", SECRET)
