@@ -97,9 +97,7 @@ def test_redis_going_away_falls_back_to_local_counts_with_one_warning(
 ):
     caplog.set_level(logging.INFO, logger=redis_clients.SHARED_LOGGER)
     proxy, proxied = TcpProxy.to_url(redis_url)
-    shared = SharedRedis(
-        redis_client(proxied), prefix=redis_prefix, first_retry=0.2, max_retry=0.4
-    )
+    shared = SharedRedis(redis_client(proxied), prefix=redis_prefix, first_retry=0.2, max_retry=0.4)
     submits = RedisSlidingWindowLimiter(shared, "submit", 5, 60)
     returns = RedisSlidingWindowLimiter(shared, "return", 5, 60)
     try:
