@@ -340,7 +340,7 @@ class BackOfficeService:
     ) -> list[OrderStatus]:
         """Orders with a live checkout, newest first (default: every status but superseded)."""
         wanted = statuses or [s for s in CheckoutStatus if s is not CheckoutStatus.SUPERSEDED]
-        records = self.ledger.recent_checkouts(wanted, limit=limit)
+        records = self.store.recent_checkouts(wanted, limit=limit)
         ids = [r.order_id for r in records]
         settled = self.ledger.settlements_for(ids)
         refunds = self.ledger.refunds_by_order(ids)
@@ -444,7 +444,7 @@ class _SettlementRun:
 
     def _resolve(self, rows: list[SettleRow]) -> None:
         service = self.service
-        records = service.ledger.live_checkouts([r.order_id for r in rows])
+        records = service.store.live_checkouts([r.order_id for r in rows])
         wanted: dict[str, _Queued] = {}
         for row in rows:
             record = records.get(row.order_id)

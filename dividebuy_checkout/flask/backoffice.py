@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -112,7 +114,7 @@ _STATUS_FOR: list[tuple[type[Exception], int]] = [
 # -- body schemas ---------------------------------------------------------------------------
 
 
-class MoneyField(fields.Field):
+class MoneyField(fields.Field[Decimal]):
     """Pounds as a JSON number or string (``150``, ``"150.00"``); never a float, never ≤ 0."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -129,7 +131,7 @@ class MoneyField(fields.Field):
         return amount
 
 
-class IsoDateField(fields.Field):
+class IsoDateField(fields.Field[date]):
     """A date written ``YYYY-MM-DD`` (the same rule as the CSV import)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -139,7 +141,7 @@ class IsoDateField(fields.Field):
         return day
 
 
-class StrictBoolean(fields.Field):
+class StrictBoolean(fields.Field[bool]):
     """``true`` or ``false`` only: an operator's verdict on money is not guessed from "yes"."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -186,9 +188,10 @@ def _body(schema: Schema) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadBody({"_body": ["The body must be a JSON object."]})
     try:
-        return schema.load(data)
+        loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
         raise BadBody(flatten_errors(exc.messages)) from None  # type: ignore[arg-type]
+    return loaded
 
 
 # -- responses ------------------------------------------------------------------------------
@@ -348,13 +351,13 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
             return _refusal(exc)
         return jsonify({"refund": refund_dict(entry)})
 
-    routes = [
+    routes: list[tuple[str, Callable[..., Any], list[str]]] = [
         ("/backoffice/settle", backoffice_settle, ["POST"]),
         ("/backoffice/orders/<order_id>/refunds", backoffice_refund, ["POST"]),
         ("/backoffice/orders/<order_id>", backoffice_order, ["GET"]),
         ("/backoffice/refunds/<int:refund_id>/confirm", backoffice_confirm_refund, ["POST"]),
     ]
-    guarded = []
+    guarded: list[Callable[..., Any]] = []
     for rule, view, methods in routes:
         protected = wraps(view)(guard(view))
         guarded.append(protected)

@@ -257,7 +257,9 @@ class SqlLedger:
                     updated_at=now,
                 )
             )
-            refund_id = result.inserted_primary_key[0]
+            key = result.inserted_primary_key
+            assert key is not None  # an INSERT of one row always has its key
+            refund_id = key[0]
             row = conn.execute(select(refunds).where(refunds.c.id == refund_id)).one()
         return _refund(row)
 
