@@ -16,18 +16,22 @@ import sys
 #: what only the Flask adapter may import
 FLASK_ONLY = ("flask", "flask_wtf", "wtforms", "blinker")
 
+# pkgutil.walk_packages would import dividebuy_checkout.flask itself to look inside it, so
+# the walk is by hand: each package is imported only once it is known not to be the adapter.
 _PROBE = """
 import importlib, json, pkgutil, sys
 import dividebuy_checkout
 
-names = sorted(
-    info.name
-    for info in pkgutil.walk_packages(dividebuy_checkout.__path__, "dividebuy_checkout.")
-    if not info.name.startswith("dividebuy_checkout.flask")
-    and not info.name.endswith(".__main__")  # importing it runs the command line
-)
-for name in names:
-    importlib.import_module(name)
+def walk(path, prefix):
+    for info in pkgutil.iter_modules(path, prefix):
+        if info.name == "dividebuy_checkout.flask" or info.name.endswith(".__main__"):
+            continue  # the adapter; __main__ runs the command line when imported
+        module = importlib.import_module(info.name)
+        yield info.name
+        if info.ispkg:
+            yield from walk(module.__path__, info.name + ".")
+
+names = sorted(walk(dividebuy_checkout.__path__, "dividebuy_checkout."))
 flask_only = %r
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in flask_only)
 print(json.dumps({"imported": names, "flask_modules": loaded}))

@@ -32,6 +32,7 @@ from flask import (
     url_for,
 )
 from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response as AnyResponse
 
 from ..checkout import (
     AlreadyFinanced,
@@ -226,7 +227,7 @@ class Pages:
     def _return_url(self, token: str) -> str:
         return url_for("dividebuy.return", ref=token, _external=True)
 
-    def _to_outcome(self, record: CheckoutRecord) -> Response:
+    def _to_outcome(self, record: CheckoutRecord) -> AnyResponse:
         token = self.service.return_token(record)
         if token is None:
             return _outcome_page(record, checked=True)
@@ -234,7 +235,7 @@ class Pages:
 
     # -- the form -------------------------------------------------------------------------------
 
-    def apply(self, token: str) -> Response:
+    def apply(self, token: str) -> AnyResponse:
         try:
             order = self.service.order_for_start(token)
         except BadReference as exc:
@@ -341,7 +342,7 @@ class Pages:
 
     # -- the return -----------------------------------------------------------------------------
 
-    def back(self) -> Response:
+    def back(self) -> AnyResponse:
         limited = self._limited("return")
         if limited is not None:
             return limited

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+import wtforms
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField
 
@@ -37,10 +38,8 @@ __all__ = [
     "prefill",
 ]
 
-try:  # WTForms 3.3 names its choices; older releases take (value, label) pairs
-    from wtforms import SelectChoice as _Choice
-except ImportError:  # pragma: no cover - depends on the installed WTForms
-    _Choice = None  # type: ignore[assignment,misc]
+#: WTForms 3.3 names its choices; older releases take (value, label) pairs
+_Choice: Any = getattr(wtforms, "SelectChoice", None)
 
 
 def choice(value: str, label: str) -> Any:
@@ -53,7 +52,7 @@ def _choices(values: Iterable[str], prompt: str | None = None) -> list[Any]:
     return [choice("", prompt), *listed] if prompt else listed
 
 
-class PreviousAddressForm(Form):
+class PreviousAddressForm(Form):  # type: ignore[misc]
     """One previous address (a sub-form: the CSRF token is the outer form's)."""
 
     house_number = StringField("House number (optional)")
@@ -134,9 +133,9 @@ def form_values(form: ApplicationForm) -> dict[str, object]:
     core's row numbers are the ids the error summary links to.
     """
     data: dict[str, object] = dict(form.data)
-    rows = data.pop("previous", None) or []
-    for position, row in enumerate(rows):
-        for name, value in row.items():
+    rows = data.pop("previous", None)
+    for position, row in enumerate(rows if isinstance(rows, list) else []):
+        for name, value in row.items() if isinstance(row, dict) else ():
             data[f"previous-{position}-{name}"] = value
     return data
 
