@@ -42,6 +42,7 @@ __all__ = [
     "ConfigurationError",
     "Key",
     "Registry",
+    "claim_prefix",
     "declare",
     "read_settings",
     "setting",
@@ -226,6 +227,18 @@ class Registry:
 
     def __init__(self) -> None:
         self._keys: dict[str, Key] = {}
+        #: name prefixes whose keys a part reads and checks itself (a platform's settings)
+        self._prefixes: dict[str, str] = {}
+
+    def claim_prefix(self, prefix: str, owner: str) -> None:
+        """Let *owner* read and check every key under *prefix* itself (``DIVIDEBUY_RECPLUS_``).
+
+        A platform adapter is imported only when the shop names it, so its keys cannot
+        all be declared up front; its own configuration reader refuses bad values.
+        """
+        if not prefix.startswith(PREFIX) or not prefix.endswith("_"):
+            raise ValueError(f"{prefix}: a claimed prefix looks like {PREFIX}NAME_")
+        self._prefixes[prefix] = owner
 
     def declare(self, section: str, keys: Mapping[str, Any]) -> None:
         """Add *keys* (a part's ``CONFIG_DEFAULTS``: a :func:`setting` or a plain default each).
@@ -264,6 +277,8 @@ class Registry:
         """Raise for a ``DIVIDEBUY_*`` key in *config* that no part declared (a typo)."""
         for name in config:
             if not isinstance(name, str) or not name.startswith(PREFIX) or name in self:
+                continue
+            if name.startswith(tuple(self._prefixes)):
                 continue
             close = difflib.get_close_matches(name, list(self._keys), n=1, cutoff=0.75)
             hint = f" Did you mean {close[0]}?" if close else ""
@@ -310,6 +325,7 @@ def _given(key: Key, config: Mapping[str, Any]) -> bool:
 #: the one registry of the package (parts declare into it when imported)
 REGISTRY = Registry()
 declare = REGISTRY.declare
+claim_prefix = REGISTRY.claim_prefix
 
 
 def read_settings(
@@ -387,10 +403,10 @@ declare(
     {
         "DIVIDEBUY_ORDER_SOURCE": setting(
             None,
-            "the shop's order source for the console CLI's reconcile (module:name)",
+            "the shop's order source for the console CLI: a platform's name (recplus) or "
+            "its own module:name",
             kind=str,
-            accepts="'package.module:name', or none",
-            check=_module_colon_name,
+            accepts="a platform name or 'package.module:name', or none",
         ),
         "DIVIDEBUY_LISTENER": setting(
             None,

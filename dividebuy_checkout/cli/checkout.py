@@ -18,20 +18,25 @@ pending and are tried again next run), 2 for bad usage.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
 
 import click
 
 from ..checkout import CheckoutService, ReconcileReport
+from ..integrations import build_order_source
 from ..orders import OrderSource
 from .errors import EXIT_USAGE, CliError
 from .output import emit
 from .runtime import Runtime, import_object, listener_option, pass_runtime
 
 
-def load_order_source(spec: str) -> OrderSource:
-    """``"package.module:name"`` → the order source (called first if it is a factory)."""
+def load_order_source(spec: str, environ: Mapping[str, str] | None = None) -> OrderSource:
+    """A platform's name (``recplus``, configured from *environ*) or ``"package.module:name"``
+    (the object, called first if it is a factory) → the order source."""
+    if ":" not in spec:
+        return build_order_source(spec, environ or {})
     target = import_object(spec, "the order source")
     if not callable(getattr(target, "get_order", None)) and callable(target):
         target = target()
@@ -55,7 +60,7 @@ def _service(runtime: Runtime, order_source: str | None) -> CheckoutService:
                 "shop, or give --order-source package.module:name (or DIVIDEBUY_ORDER_SOURCE).",
                 EXIT_USAGE,
             )
-        source = load_order_source(spec)  # a bad spec is reported before the database
+        source = load_order_source(spec, rt.environ)  # a bad spec is reported before the database
         return CheckoutService(rt.client, rt.store, source, notify=rt.notify)
 
     return runtime.service("checkout", standalone)

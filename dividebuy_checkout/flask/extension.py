@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from flask import Blueprint, Flask, current_app
 
+from .. import integrations
 from ..client import DivideBuyClient
-from ..config import REGISTRY, ConfigurationError, declare, read_settings, setting
+from ..config import REGISTRY, ConfigurationError, claim_prefix, declare, read_settings, setting
 from ..orders import Order, OrderSource
 from ..settings import Settings
 from ..store import SqlStore
@@ -64,6 +65,10 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "DIVIDEBUY_URL_PREFIX": setting("/dividebuy", "where the blueprint's routes are mounted"),
 }
 declare("flask", CONFIG_DEFAULTS)
+# Each shop platform reads and checks its own DIVIDEBUY_<PLATFORM>_* keys (its adapter is
+# imported only when named), so they are not "unknown" in app.config.
+for _platform in integrations.PLATFORMS:
+    claim_prefix(f"DIVIDEBUY_{_platform.upper()}_", f"the {_platform} order source")
 
 #: a function ``order_id -> Order | None`` (what ``@dividebuy.order_loader`` decorates)
 OrderLoader = Callable[[str], Order | None]

@@ -36,8 +36,16 @@ def registry() -> Registry:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("false", False), ("0", False), ("no", False), ("OFF", False)]
-    + [("true", True), ("1", True), ("yes", True), (" On ", True)],
+    [
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("OFF", False),
+        ("true", True),
+        ("1", True),
+        ("yes", True),
+        (" On ", True),
+    ],
 )
 def test_boolean_strings(registry, text, value):
     assert registry.read({}, {"DIVIDEBUY_DEMO_ON": text})["DIVIDEBUY_DEMO_ON"] is value
