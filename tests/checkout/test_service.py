@@ -232,3 +232,40 @@ def test_with_an_upfront_payment_the_monthly_figures_are_for_the_credit(service)
     assert offer.amount == Decimal("947.00")
     assert offer.choice(12).monthly == Decimal("62.25")
     assert offer.choice(12).label == "12 months: £62.25 a month, interest-free"
+
+
+def test_a_decline_is_announced_as_declined_and_a_cancellation_as_cancelled(
+    client, orders, tmp_path, sandbox
+):
+    heard: list[tuple[str, dict[str, Any]]] = []
+
+    def listener(event: str, **payload: Any) -> None:  # the one contract: dividebuy_checkout.events
+        heard.append((event, payload))
+
+    service = CheckoutService(
+        client,
+        SqlStore(f"sqlite:///{tmp_path / 'c.sqlite3'}"),
+        orders,
+        signer=ReferenceSigner("k" * 32, return_max_age=60, start_max_age=60),
+        notify=listener,
+    )
+    orders.orders["1001"] = replace(
+        make_order(), customer=replace(make_order().customer, last_name="Declined")
+    )
+    orders.orders["1002"] = make_order(order_id="1002", order_ref="FS-1002")
+
+    declined = submit(service, "1001")
+    pending = submit(service, "1002")
+    admin(sandbox, f"/quotes/{pending.record.quote_id}/cancel")
+    service.reconcile()
+
+    outcomes = [(e, p["record"].order_id) for e, p in heard if e != "quote_decided"]
+    assert outcomes == [
+        ("quote_created", "1001"),
+        ("quote_declined", "1001"),
+        ("quote_created", "1002"),
+        ("quote_cancelled", "1002"),
+    ]
+    assert heard[1] == ("quote_decided", {"record": declined.record, "decision": "DECLINED"})
+    assert heard[2] == ("quote_declined", {"record": declined.record})
+    assert heard[-1][1]["record"].status is CheckoutStatus.CANCELLED
