@@ -46,7 +46,7 @@ class FakeServer(Generic[AppT]):
         self._server: BaseWSGIServer = make_server(
             host,
             port,
-            app,  # type: ignore[arg-type]  # a WSGI callable
+            app,
             threaded=True,
             request_handler=WSGIRequestHandler if log_requests else _QuietHandler,
         )

@@ -153,7 +153,7 @@ class PlatformHTTP:
                 )
             else:
                 elapsed = time.monotonic() - started
-                status, body, error = self._read(response)
+                status, body, failure = self._read(response)
                 log.debug(
                     "%s %s %s -> %s (attempt %d, %.3fs)",
                     self.platform,
@@ -163,12 +163,11 @@ class PlatformHTTP:
                     attempt,
                     elapsed,
                 )
-                if error is None:
-                    return PlatformReply(status, body, dict(response.headers))
-                if status in ok_statuses:
+                if failure is None or status in ok_statuses:
                     return PlatformReply(status, body, dict(response.headers))
                 if status not in RETRYABLE_STATUSES:
-                    raise error
+                    raise failure
+                error = failure
             if not idempotent and error.kind != "connect":
                 raise error
             delay = self._retry.delay(attempt, error.retry_after)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-
 from dividebuy_checkout.integrations.recplus import RecPlusOrderSource
 from dividebuy_checkout.integrations.recplus.fake import FakeConfig, RecPlusFakeServer
+
 from dividebuy_checkout.retry import RetryPolicy
 
 #: the fake's "slow" wait; sources in tests time out well before it

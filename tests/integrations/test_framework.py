@@ -6,15 +6,20 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dividebuy_checkout.integrations import build_order_source
 from dividebuy_checkout.integrations._http import PlatformHTTP
-from dividebuy_checkout.integrations._money import pounds, pounds_from_minor, require_gbp, split_line
+from dividebuy_checkout.integrations._money import (
+    pounds,
+    pounds_from_minor,
+    require_gbp,
+    split_line,
+)
 from dividebuy_checkout.integrations.errors import MappingError, PlatformError
 from dividebuy_checkout.integrations.recplus import RecPlusOrderSource
 from dividebuy_checkout.integrations.recplus.client import recplus_error_envelope
+from hypothesis import given
+from hypothesis import strategies as st
+
 from dividebuy_checkout.orders import Order, OrderNotFinanceable
 from dividebuy_checkout.retry import RetryPolicy
 from dividebuy_checkout.settings import ConfigurationError
@@ -40,8 +45,14 @@ def test_a_split_row_adds_up_exactly_in_at_most_two_lines(row, quantity):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("0.00", "0.00"), (0, "0.00"), (Decimal("0.0"), "0.00"), ("16.80", "16.80"),
-     (Decimal("22.900000000000006"), "22.90"), (Decimal("1.4000000000000004"), "1.40")],
+    [
+        ("0.00", "0.00"),
+        (0, "0.00"),
+        (Decimal("0.0"), "0.00"),
+        ("16.80", "16.80"),
+        (Decimal("22.900000000000006"), "22.90"),
+        (Decimal("1.4000000000000004"), "1.40"),
+    ],
 )
 def test_pounds_reads_strings_numbers_and_float_artefacts(value, expected):
     assert pounds(value, "price").amount == Decimal(expected)
@@ -82,8 +93,11 @@ def test_build_order_source_refuses_non_gbp_and_looping_statuses():
     with pytest.raises(ConfigurationError, match="settle or refund"):
         build_order_source(
             "recplus",
-            {**RECPLUS, "DIVIDEBUY_RECPLUS_SETTLE_STATUSES": "Dispatched, Paid",
-             "DIVIDEBUY_RECPLUS_STATUS_PAID": "Paid"},
+            {
+                **RECPLUS,
+                "DIVIDEBUY_RECPLUS_SETTLE_STATUSES": "Dispatched, Paid",
+                "DIVIDEBUY_RECPLUS_STATUS_PAID": "Paid",
+            },
         )
 
 

@@ -77,8 +77,9 @@ def test_order_show_json_gives_the_order_the_notes_and_the_order_block(fake_url)
 
 
 def test_order_show_raw_masks_personal_values(fake_url):
-    result = cli("order", "show", "--source", "recplus", "500001", "--raw", "--json",
-                 **settings(fake_url))
+    result = cli(
+        "order", "show", "--source", "recplus", "500001", "--raw", "--json", **settings(fake_url)
+    )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert body["raw"]["user"]["email"] == "***"

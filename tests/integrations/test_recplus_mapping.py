@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dividebuy_checkout.integrations.errors import MappingError
 from dividebuy_checkout.integrations.recplus import map_order
 from dividebuy_checkout.integrations.recplus.fake import load_fixture
 from dividebuy_checkout.integrations.recplus.mapping import mask_personal
+
 from dividebuy_checkout.money import loads
 from dividebuy_checkout.orders import Customer, Order, OrderLine, OrderNotFinanceable
 
@@ -270,6 +270,6 @@ def test_the_fixture_decodes_without_a_float():
             return any(floats(v) for v in value)
         return isinstance(value, float)
 
-    assert not floats(loads(
-        (ROOT / "integrations" / "recplus" / "fixtures" / "order_112312.json").read_bytes()
-    ))
+    assert not floats(
+        loads((ROOT / "integrations" / "recplus" / "fixtures" / "order_112312.json").read_bytes())
+    )

@@ -7,9 +7,9 @@ import logging
 from decimal import Decimal
 
 import pytest
-
 from dividebuy_checkout.integrations.recplus import RecPlusOrderSource
 from dividebuy_checkout.integrations.recplus.fake import load_fixture
+
 from dividebuy_checkout.orders import (
     Address,
     Customer,
@@ -183,7 +183,9 @@ def test_status_write_back_is_recorded_at_the_fake(make_source, recplus):
 def test_a_dry_run_write_changes_nothing(make_source, recplus):
     written = make_source().write_status("500001", "Paid by DivideBuy", dry_run=True)
     assert written.outcome == "done"
-    assert written.diff == {"diff": {"status": {"from": "Awaiting Payment", "to": "Paid by DivideBuy"}}}
+    assert written.diff == {
+        "diff": {"status": {"from": "Awaiting Payment", "to": "Paid by DivideBuy"}}
+    }
     assert recplus.state.get_order("500001")["status"] == "Awaiting Payment"
 
 
@@ -250,6 +252,9 @@ def test_the_docs_magic_table_matches_the_fake():
     from dividebuy_checkout.integrations.recplus.fake import MAGIC_VALUES
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "platforms.md").read_text()
-    rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip()
-            for line in docs.splitlines() if line.startswith("| `99")}
+    rows = {
+        line.split("|")[1].strip(" `"): line.split("|")[2].strip()
+        for line in docs.splitlines()
+        if line.startswith("| `99")
+    }
     assert rows == {key: magic.description for key, magic in MAGIC_VALUES.items()}

@@ -15,7 +15,7 @@ import binascii
 import ipaddress
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -181,7 +181,7 @@ class RecPlusFakeApp:
 
     # -- the REC+ API ------------------------------------------------------------------------
 
-    def _api(self, request: Request, route: str, args: dict[str, Any]) -> Response:
+    def _api(self, request: Request, route: str, args: Mapping[str, Any]) -> Response:
         state = self.state
         state.count_call(route)
         response = self._api_reply(request, route, args)
@@ -189,7 +189,7 @@ class RecPlusFakeApp:
             response.status_code = 200
         return response
 
-    def _api_reply(self, request: Request, route: str, args: dict[str, Any]) -> Response:
+    def _api_reply(self, request: Request, route: str, args: Mapping[str, Any]) -> Response:
         state = self.state
         refused = state.authorise(*_basic(request), scope="orders")
         if refused is not None:
@@ -290,7 +290,7 @@ class RecPlusFakeApp:
 
     # -- admin -------------------------------------------------------------------------------
 
-    def _admin(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
+    def _admin(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
         if not _loopback(request.remote_addr):
             return _json(_errors(403, "The fake's admin API answers loopback only."), 403)
         state = self.state
