@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ._rows import as_utc, batches, utc_now
+from ._rows import as_utc, batches, rows_in, utc_now
 from .errors import (
     ExceedsRemaining,
     NoSuchRefund,
@@ -96,14 +96,8 @@ class SqlLedger:
         return _settlement(row) if row else None
 
     def settlements_for(self, order_ids: Sequence[str]) -> dict[str, SettlementEntry]:
-        found: dict[str, SettlementEntry] = {}
         with self.engine.connect() as conn:
-            for batch in batches(list(order_ids)):
-                rows = conn.execute(
-                    select(settlements).where(settlements.c.order_id.in_(batch))
-                ).all()
-                found.update({row.order_id: _settlement(row) for row in rows})
-        return found
+            return self._settlements(conn, order_ids, lock=False)
 
     def claim_settlements(self, wanted: Sequence[SettlementClaim]) -> ClaimResult:
         """Claim orders for sending, in one locked transaction.
@@ -169,15 +163,10 @@ class SqlLedger:
 
     @staticmethod
     def _settlements(
-        conn: Connection, order_ids: list[str], *, lock: bool
+        conn: Connection, order_ids: Sequence[str], *, lock: bool
     ) -> dict[str, SettlementEntry]:
-        found: dict[str, SettlementEntry] = {}
-        for batch in batches(order_ids):
-            query = select(settlements).where(settlements.c.order_id.in_(batch))
-            if lock:
-                query = query.with_for_update()
-            found.update({row.order_id: _settlement(row) for row in conn.execute(query).all()})
-        return found
+        rows = rows_in(conn, settlements, settlements.c.order_id, order_ids, lock=lock)
+        return {row.order_id: _settlement(row) for row in rows}
 
     def release_settlements(self, order_ids: Sequence[str]) -> None:
         """Drop claims that were not settled (refused or not delivered), so a rerun sends them."""
@@ -212,12 +201,9 @@ class SqlLedger:
         """Every listed order's refunds, oldest first, one query per 500 orders (listings)."""
         found: dict[str, list[RefundEntry]] = {}
         with self.engine.connect() as conn:
-            for batch in batches(list(order_ids)):
-                rows = conn.execute(
-                    select(refunds).where(refunds.c.order_id.in_(batch)).order_by(refunds.c.id)
-                ).all()
-                for row in rows:
-                    found.setdefault(row.order_id, []).append(_refund(row))
+            rows = rows_in(conn, refunds, refunds.c.order_id, order_ids, order_by=refunds.c.id)
+        for row in rows:
+            found.setdefault(row.order_id, []).append(_refund(row))
         return found
 
     def reserve_refund(self, record: CheckoutRecord, amount: Decimal | None) -> RefundEntry:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ._rows import as_utc, batches, utc_now
+from ._rows import as_utc, rows_in, utc_now
 from .errors import DuplicateLiveCheckout
 from .ledger import SqlLedger
 from .records import CheckoutRecord, CheckoutStatus, Transition
@@ -122,14 +122,9 @@ class SqlStore(SqlLedger):
 
     def live_checkouts(self, order_ids: Sequence[str]) -> dict[str, CheckoutRecord]:
         """The live checkout of each order that has one (one query per 500 orders)."""
-        found: dict[str, CheckoutRecord] = {}
         with self.engine.connect() as conn:
-            for batch in batches(list(order_ids)):
-                rows = conn.execute(
-                    select(checkouts).where(checkouts.c.live_order_id.in_(batch))
-                ).all()
-                found.update({row.order_id: _record(row) for row in rows})
-        return found
+            rows = rows_in(conn, checkouts, checkouts.c.live_order_id, order_ids)
+        return {row.order_id: _record(row) for row in rows}
 
     def recent_checkouts(
         self, statuses: Iterable[CheckoutStatus], *, limit: int | None = None
