@@ -91,8 +91,8 @@ def _bad_amount(message: str) -> JsonAnswer:
 
 def _amount(raw: str | None) -> Decimal | JsonAnswer:
     """The amount, or the 400 that says what is wrong with it."""
-    text = (raw or "").strip()
-    if not text:
+    text = raw or ""
+    if not text.strip():
         return _bad_amount("Give the amount in pounds, like 149.99.")
     if len(text) > MAX_AMOUNT_LENGTH or not well_formed(text):
         try:  # say what is wrong when the money parser can tell (negative, three decimals…)

@@ -10,7 +10,7 @@ import pytest
 
 from dividebuy_checkout.client import DivideBuyClient
 from dividebuy_checkout.sandbox import SandboxServer
-from dividebuy_checkout.widgets import WidgetOutcome as Outcome, WidgetService
+from dividebuy_checkout.widgets import WidgetOutcome, WidgetService
 
 from .conftest import sandbox_client
 from .test_viewmodel import SPREAD
@@ -100,7 +100,7 @@ def test_while_dividebuy_fails_the_breaker_stops_calling_it(client, sandbox):
     try:
         for n in range(10):
             result = service.result(f"{500 + n}.00")
-            assert result.outcome is Outcome.UNAVAILABLE
+            assert result.outcome is WidgetOutcome.UNAVAILABLE
         deadline = time.perf_counter() + 5
         while service.stats()["breaker"] != "open" and time.perf_counter() < deadline:
             time.sleep(0.02)

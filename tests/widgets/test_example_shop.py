@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from flask import Flask
@@ -47,7 +48,18 @@ def test_a_product_below_the_minimum_shows_no_widget(shop):
 
 def test_a_product_with_interest_bearing_terms_shows_the_example_beside_the_headline(shop):
     html = shop.test_client().get("/products/velvet-sofa").text
-    assert "or 36 × £56.01 at 9.9% APR representative" in html
+    assert "or 36 × £55.57 at 9.9% APR representative" in html
     assert (
         'class="dbw__example dbw__example--lead"><strong>Representative Example:</strong>' in html
     )
+
+
+def test_the_product_page_and_the_checkout_share_one_terms_source(shop, sandbox):
+    services = shop.extensions["dividebuy"].services
+    assert services["checkout"].terms is services["widgets"].source
+    shop.test_client().get("/products/walnut-desk")
+    made = sandbox.state.snapshot()["calls"]["TERMS"]  # (a 401 retry may count: tokens)
+    offer = services["checkout"].offer_for(Decimal("899.00"))  # the form for that price
+    assert offer.choice(12) is not None
+    assert sandbox.state.snapshot()["calls"]["TERMS"] == made  # no second GET /terms
+    assert services["widgets"].stats()["terms_cache"]["loads_started"] == 1

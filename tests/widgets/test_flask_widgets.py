@@ -29,9 +29,9 @@ def test_product_page_renders_the_whole_widget_on_the_server(make_app):
     html = make_app().test_client().get("/product/2000.00").text
     widget = widget_markup(html)
     assert 'amount="2000.00"' in widget and 'data-state="shown"' in widget
-    assert "or 36 × £64.04 at 9.9% APR representative" in widget
+    assert "or 36 × £63.54 at 9.9% APR representative" in widget
     assert widget.count("data-months=") == 7  # every available term
-    for figure in ("£166.67", "£166.63", "£2,000.00", "£64.21", "£2,305.61", "£305.61"):
+    for figure in ("£166.67", "£166.63", "£2,000.00", "£63.66", "£2,287.56", "£287.56"):
         assert figure in widget
     assert "<strong>Representative Example:</strong>" in widget
     assert "Credit subject to status. UK residents aged 18+." in widget
@@ -102,7 +102,7 @@ def test_json_has_the_figures_and_long_lived_cache_headers(make_app):
     assert response.headers["ETag"]
     body = loads(response.data)
     assert body["eligible"] is True and body["state"] == "shown"
-    assert body["headline"]["text"] == "or 36 × £64.04 at 9.9% APR representative"
+    assert body["headline"]["text"] == "or 36 × £63.54 at 9.9% APR representative"
     twelve = next(t for t in body["terms"] if t["months"] == 12)
     assert (twelve["first"], twelve["regular"], twelve["final"]) == ("166.67", "166.67", "166.63")
     assert body["example"]["text"].startswith("Representative Example:")
@@ -150,7 +150,7 @@ def test_a_bad_amount_is_a_400_field_error(make_app, query):
 
 
 @pytest.mark.parametrize(
-    "setting", [{"DIVIDEBUY_WIDGET_BUDGET": -1}, {"DIVIDEBUY_WIDGET_TTL": "soon"},
+    "setting", [{"DIVIDEBUY_WIDGET_BUDGET": -1}, {"DIVIDEBUY_TERMS_TTL": "soon"},
                 {"DIVIDEBUY_WIDGET_WORKERS": 0}, {"DIVIDEBUY_WIDGET_FAILURE_THRESHOLD": 1.5}]
 )  # fmt: skip
 def test_a_bad_setting_fails_at_start_up(sandbox, setting):

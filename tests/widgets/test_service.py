@@ -11,8 +11,7 @@ import pytest
 
 from dividebuy_checkout.errors import RequestValidationError
 from dividebuy_checkout.money import MoneyError
-from dividebuy_checkout.widgets import WidgetOutcome as Outcome
-from dividebuy_checkout.widgets import WidgetService
+from dividebuy_checkout.widgets import WidgetOutcome, WidgetService
 
 from .helpers import DOWN, FakeClient, FakeClock
 
@@ -50,7 +49,7 @@ def idle(service: WidgetService) -> None:
 def test_a_widget_for_an_eligible_price(service):
     view = service.view("2000.00")
     assert view is not None
-    assert view.headline_text == "or 36 × £64.04 at 9.9% APR representative"
+    assert view.headline_text == "or 36 × £63.54 at 9.9% APR representative"
     assert view.example is not None and view.example.months == 36
 
 
@@ -89,7 +88,7 @@ def test_a_render_never_waits_longer_than_the_budget(service, client):
     started = time.perf_counter()
     assert service.view("2000.00") is None
     assert time.perf_counter() - started < 2 * BUDGET
-    assert service.result("2000.00").outcome is Outcome.UNAVAILABLE
+    assert service.result("2000.00").outcome is WidgetOutcome.UNAVAILABLE
     client.gate.set()
     idle(service)
     service.view("2000.00")  # the example is loaded now the terms are known
@@ -113,7 +112,7 @@ def test_while_a_call_is_overdue_new_prices_do_not_wait(service, client):
 def test_dividebuy_down_renders_nothing_and_never_raises(service, client):
     client.fail = DOWN
     assert service.view("2000.00") is None
-    assert service.result("2000.00").outcome is Outcome.UNAVAILABLE
+    assert service.result("2000.00").outcome is WidgetOutcome.UNAVAILABLE
     assert not service.result("2000.00").cacheable
 
 
@@ -169,7 +168,7 @@ def test_stale_terms_are_served_and_refreshed_once(service, client, clock):
 def test_without_the_example_only_interest_free_terms_are_shown(service, client):
     client.example_fail = DOWN
     result = service.result("2000.00")
-    assert result.outcome is Outcome.PARTIAL
+    assert result.outcome is WidgetOutcome.PARTIAL
     assert not result.cacheable
     assert all(term.interest_free for term in result.view.terms)
     assert result.view.headline_text == "or 12 × £166.67 interest-free"
@@ -178,7 +177,7 @@ def test_without_the_example_only_interest_free_terms_are_shown(service, client)
 def test_dividebuy_refusing_the_amount_is_an_answer_not_a_failure(service, client):
     client.fail = RequestValidationError("no", field_errors={"amount": ["too small"]}, status=422)
     for _ in range(5):
-        assert service.result("10.00").outcome is Outcome.INELIGIBLE
+        assert service.result("10.00").outcome is WidgetOutcome.INELIGIBLE
     assert client.terms_calls == [Decimal("10.00")]  # cached like any other answer
     assert service.stats()["breaker"] == "closed"
 

@@ -116,7 +116,7 @@ def test_interest_bearing_terms_are_shown_with_the_representative_example():
     assert view.example is not None
     assert view.example.months == 36
     assert "Representative Example" in view.example.text
-    assert "£2,305.61" in view.example.text  # the 36-month total payable
+    assert "£2,287.56" in view.example.text  # the 36-month total payable
     assert view.to_dict()["example"]["text"] == view.example.text
 
 
@@ -136,7 +136,7 @@ def test_only_interest_bearing_terms_and_no_example_shows_nothing():
 
 def test_an_interest_bearing_headline_carries_its_rate_and_example():
     view = build_view(Decimal("2000.00"), terms_for("2000.00"), example_for("2000.00", 36))
-    assert view.headline_text == "or 36 × £64.04 at 9.9% APR representative"
+    assert view.headline_text == "or 36 × £63.54 at 9.9% APR representative"
     assert view.headline_needs_example
     assert view.to_dict()["headline"]["needs_example"] is True
 
