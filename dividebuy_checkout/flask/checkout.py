@@ -144,12 +144,13 @@ def make_service(app: Flask, state: DivideBuyState) -> CheckoutService:
         raise ConfigurationError(f"DivideBuy checkout cannot start: {exc}") from None
 
 
-def _limiter(app: Flask) -> SlidingWindowLimiter | None:
+def _limiter(app: Flask, settings: Any = None) -> SlidingWindowLimiter | None:
     spec = app.config["DIVIDEBUY_RATE_LIMIT"]
     if not spec:
         return None
     try:
-        return SlidingWindowLimiter.from_spec(str(spec))
+        # shared by every worker through Redis when settings.redis_url is set
+        return SlidingWindowLimiter.from_spec(str(spec), name="checkout", settings=settings)
     except ValueError as exc:
         raise ConfigurationError(f"DIVIDEBUY_RATE_LIMIT: {exc}") from None
 
@@ -163,7 +164,7 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
         return
     service = make_service(app, state)
     state.services["checkout"] = service
-    Pages(service, _limiter(app)).mount(bp, app)
+    Pages(service, _limiter(app, state.settings)).mount(bp, app)
 
 
 class Pages:

@@ -88,7 +88,7 @@ CONFIG_DEFAULTS: dict[str, Any] = {
 SERVICE_KEY = "widgets"
 
 
-def _guard(app: Flask) -> AmountGuard:
+def _guard(app: Flask, settings: Any = None) -> AmountGuard:
     specs = {}
     for key in ("DIVIDEBUY_WIDGET_NEW_AMOUNTS_PER_CLIENT", "DIVIDEBUY_WIDGET_NEW_AMOUNTS_OVERALL"):
         value = app.config[key]
@@ -96,7 +96,7 @@ def _guard(app: Flask) -> AmountGuard:
             raise ConfigurationError(f"{key} must be a rate like '20/minute'; it is {value!r}.")
         specs[key] = value or None
     try:
-        return AmountGuard.from_specs(*specs.values())
+        return AmountGuard.from_specs(*specs.values(), settings=settings)
     except ValueError as exc:
         raise ConfigurationError(f"{', '.join(specs)}: {exc}") from None
 
@@ -108,7 +108,7 @@ def make_service(app: Flask, state: DivideBuyState) -> WidgetService:
         budget=number(app, "DIVIDEBUY_WIDGET_BUDGET", minimum=0),
         maxsize=number(app, "DIVIDEBUY_WIDGET_CACHE_SIZE", minimum=1, integer=True),
         prefer_interest_free=bool(app.config["DIVIDEBUY_WIDGET_PREFER_INTEREST_FREE"]),
-        guard=_guard(app),
+        guard=_guard(app, state.settings),
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from ..checkout.ratelimit import SlidingWindowLimiter
 
@@ -60,11 +61,20 @@ class AmountGuard:
         cls,
         per_client: str | None = DEFAULT_NEW_AMOUNTS_PER_CLIENT,
         overall: str | None = DEFAULT_NEW_AMOUNTS_OVERALL,
+        *,
+        settings: Any = None,
     ) -> AmountGuard:
-        """From ``"20/minute"``-style specs (``ValueError`` for a bad one; ``None``: no limit)."""
+        """From ``"20/minute"``-style specs (``ValueError`` for a bad one; ``None``: no limit).
+
+        With *settings* that have a ``redis_url``, the counts are shared by every worker.
+        """
         return cls(
-            SlidingWindowLimiter.from_spec(per_client) if per_client else None,
-            SlidingWindowLimiter.from_spec(overall) if overall else None,
+            SlidingWindowLimiter.from_spec(per_client, name="widget-client", settings=settings)
+            if per_client
+            else None,
+            SlidingWindowLimiter.from_spec(overall, name="widget-overall", settings=settings)
+            if overall
+            else None,
         )
 
     def admit(self, client_address: str | None) -> float | None:
