@@ -8,6 +8,7 @@ keep the shop's own order status in step.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from dividebuy_checkout.backoffice import Refused
 from dividebuy_checkout.checkout import DivideBuyUnavailable
 from dividebuy_checkout.flask import DivideBuy, get_state, signals
 from dividebuy_checkout.money import format_gbp
@@ -336,6 +338,44 @@ def payment_choices(shop_order: ShopOrder, record: CheckoutRecord | None) -> Pay
     )
 
 
+@dataclass(frozen=True)
+class RepaymentPlan:
+    """A completed order's plan, in DivideBuy's own figures for its term (and refunds since)."""
+
+    paid_today: Decimal
+    monthly: Decimal
+    payments: int
+    final: Decimal
+    total_payable: Decimal
+    refunded: Decimal
+
+
+def repayment_plan(record: CheckoutRecord) -> RepaymentPlan | None:
+    """DivideBuy's figures for the term the shopper chose (its terms for the amount, cached).
+
+    The checkout records the amount and the term, not the instalments, so the plan is
+    read from DivideBuy's terms for that amount; ``None`` when DivideBuy cannot be
+    asked or no longer offers that term (the page then shows the credit and term).
+    """
+    offer = finance_offer(record.amount)
+    term = next((c for c in offer.choices if c.months == record.term), None) if offer else None
+    if term is None:
+        return None
+    backoffice = get_state().services.get("backoffice")
+    refunded = Decimal("0.00")
+    if backoffice is not None:
+        with contextlib.suppress(Refused):
+            refunded = backoffice.order_status(record.order_id).balance.refunded
+    return RepaymentPlan(
+        paid_today=term.first,
+        monthly=term.regular,
+        payments=term.months,
+        final=term.final,
+        total_payable=term.total_payable,
+        refunded=refunded,
+    )
+
+
 @bp.route("/orders/<order_id>")
 def order(order_id: str) -> Any:
     shop_order = my_order(order_id)
@@ -346,12 +386,15 @@ def order(order_id: str) -> Any:
     record = service.status(shop_order.id) if service is not None else None
     choices = payment_choices(shop_order, record)
     offer = finance_offer(shop_order.total) if choices.dividebuy else None
+    completed = record is not None and record.status is CheckoutStatus.COMPLETED
+    plan = repayment_plan(record) if completed and record is not None else None
     return render_template(
         "shop/order.html",
         order=shop_order,
         record=record,
         choices=choices,
         offer=offer,
+        plan=plan,
         card_form=PayByCardForm(),
         referred_wait=REFERRED_WAIT,
     )
