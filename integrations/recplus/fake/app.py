@@ -325,7 +325,7 @@ class RecPlusFakeApp:
                     seconds = float(str(seconds))
                 if seconds is None or seconds < 0:
                     raise _BadRequest('Send {"advance": seconds} (0 or more).')
-                return _json({"offset": state.advance_clock(float(seconds))})
+                return _json({"offset": f"{state.advance_clock(float(seconds)):.3f}"})
             if endpoint == "admin_webhooks":
                 if not isinstance(body, dict) or not isinstance(body.get("url"), str):
                     raise _BadRequest('Send {"url": ..., "auth": ..., "wrap": ...}.')

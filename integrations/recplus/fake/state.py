@@ -287,7 +287,7 @@ class RecPlusFakeState:
     def record_request(self, method: str, path: str, status: int) -> None:
         with self._lock:
             self._requests.append(
-                {"at": self.now(), "method": method, "path": path, "status": status}
+                {"at": f"{self.now():.3f}", "method": method, "path": path, "status": status}
             )
 
     def snapshot(self) -> dict[str, Any]:
@@ -303,6 +303,6 @@ class RecPlusFakeState:
                 "calls": dict(self._calls),
                 "faults": self._faults.listing(),
                 "requests": list(self._requests),
-                "clock_offset": self._offset,
+                "clock_offset": f"{self._offset:.3f}",  # text: money.dumps refuses floats
                 "webhooks": self.webhooks.snapshot(),
             }
