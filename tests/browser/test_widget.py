@@ -7,7 +7,6 @@ with a variant picker the component follows.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, render_template_string
-from werkzeug.serving import make_server
+from support import create_example_shop, serve_wsgi
 
 from dividebuy_checkout.client import DivideBuyClient
 from dividebuy_checkout.flask import DivideBuy
@@ -107,10 +106,8 @@ class Shop:
     def __init__(self, sandbox: SandboxServer) -> None:
         self.sandbox = sandbox
         self.app = shop_app(sandbox.url)
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server = serve_wsgi(self.app)
         self.url = f"http://127.0.0.1:{self._server.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
         self.errors: list[str] = []
         self.requests: list[str] = []
 
@@ -335,8 +332,6 @@ def test_a_component_without_server_markup_renders_from_json(page, shop):
 
 
 def test_the_example_shops_product_page_follows_the_quantity(page, sandbox, artifacts):
-    from support import create_example_shop
-
     app = create_example_shop(
         {
             "SECRET_KEY": "test-secret-key-for-the-example-shop-0123456789",
@@ -347,8 +342,7 @@ def test_the_example_shops_product_page_follows_the_quantity(page, sandbox, arti
             "DIVIDEBUY_DATABASE_URL": "sqlite://",
         }
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_wsgi(app)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
