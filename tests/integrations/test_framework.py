@@ -188,3 +188,26 @@ def test_every_platform_assumption_is_in_the_docs_once():
     assert len(keys) == len(set(keys))
     for key in keys:
         assert docs.count(f"| `{key}` |") == 1, key
+
+
+@given(st.text(max_size=80))
+def test_name_split_never_raises_and_never_invents(text):
+    from dividebuy_checkout.integrations._people import split_full_name
+
+    title, first, last = split_full_name(text)
+    tokens = text.split()
+    assert (first is None) == (last is None)
+    if first is not None:
+        assert [first, last] == tokens[-2:]
+    if title is not None:
+        assert title.casefold() == tokens[0].removesuffix(".").casefold()
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=30), st.integers()), max_size=5))
+def test_mobile_pick_never_raises_and_picks_a_given_value(candidates):
+    from dividebuy_checkout.integrations._people import pick_mobile
+
+    picked = pick_mobile(candidates)
+    if picked is not None:
+        given_texts = [c for c in candidates if isinstance(c, str)]
+        assert picked in [c.strip() for c in given_texts] or picked.startswith("07")
