@@ -93,6 +93,7 @@ def main() -> None:
         state = app.extensions["dividebuy"]
         service = state.services["checkout"]
         service.client = client  # the same client code, DivideBuy in-process and timed
+        service.terms.client = client  # the app's terms source (shared with the widgets) too
         book = app.extensions["shop_orders"]
         http = app.test_client()
 
