@@ -73,3 +73,22 @@ def artifacts() -> Path:
     folder = ROOT / "artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def axe_script(chromium_executable: Path) -> Path:
+    """axe-core's ``axe.min.js`` from the npm registry (fetched once into ``.cache/``).
+
+    Skipped with the reason when npm or the registry is unavailable, a failure with
+    ``DIVIDEBUY_REQUIRE_BROWSER=1``. Tests normally call :func:`tests.browser.axe.check_page`
+    or ``assert_accessible`` (which fetch it lazily themselves); asking for this fixture
+    first makes a missing axe-core a skip before the test starts its servers.
+    """
+    from .axe import AxeUnavailable, obtain_axe
+
+    try:
+        return obtain_axe()
+    except AxeUnavailable as exc:
+        if _require_browser():
+            pytest.fail(f"{exc} and DIVIDEBUY_REQUIRE_BROWSER=1", pytrace=False)
+        pytest.skip(str(exc))

@@ -134,3 +134,36 @@ def test_redirect_url_is_escaped_in_the_page(api, http):
     http.post(f"/_sandbox/quotes/{quote['id']}/cancel")
     page = http.get(quote["checkout_url"]).text
     assert '"><b>' not in page and "&quot;&gt;&lt;b&gt;" in page
+
+
+def test_the_only_inline_code_is_the_stylesheet_the_policy_allows_by_hash(api, http):
+    import base64
+    import hashlib
+
+    from dividebuy_checkout.sandbox.pages import PAGE_CSS
+
+    page = http.get(api.new_quote()["checkout_url"])
+    policy = page.headers["Content-Security-Policy"]
+    digest = base64.b64encode(hashlib.sha256(PAGE_CSS.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy and "unsafe-inline" not in policy
+    assert f"<style>{PAGE_CSS}</style>" in page.text
+    assert "<script" not in page.text and " style=" not in page.text and " on" not in page.text
+    for landmark in ("<header>", "<main>", "<footer>"):
+        assert page.text.count(landmark) == 1
+
+
+def test_each_outcome_says_what_the_shopper_has_paid(api, http):
+    referred = http.get(api.new_quote(customer__last_name="Referred")["checkout_url"]).text
+    assert "You have paid nothing" in referred and "paid today" not in referred
+    declined = api.new_quote(customer__last_name="Declined")
+    assert "You have paid nothing" in http.get(f"/checkout/{declined['id']}").text
+    cancelled = api.new_quote()
+    http.post(f"{cancelled['checkout_url']}/cancel")
+    assert "You have paid nothing" in http.get(cancelled["checkout_url"]).text
+    signed = api.new_quote()
+    http.post(f"{signed['checkout_url']}/complete")
+    page = http.get(signed["checkout_url"]).text
+    # £2,000 over 12 interest-free months: 166.67 paid at signing, 10 × 166.67, 166.63.
+    assert "first instalment of <strong>£166.67</strong> is paid" in page
+    assert "10 monthly instalments of £166.67 and a final one of £166.63" in page
+    assert "You have paid nothing" not in page
