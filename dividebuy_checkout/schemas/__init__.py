@@ -104,7 +104,8 @@ def load_quote(
     ``int``, and blank optional fields are left out. ``load_quote`` of its own
     output returns an equal payload.
     """
-    return _schema(available_terms, today, min_history_months).load(payload)
+    loaded: dict[str, Any] = _schema(available_terms, today, min_history_months).load(payload)
+    return loaded
 
 
 def flatten_errors(errors: Mapping[Any, Any]) -> dict[str, list[str]]:
