@@ -191,10 +191,12 @@ def horizontal_overflow(page: Any) -> int:
 
 
 def _widest(page: Any) -> list[str]:
+    """Up to five elements that stick out of the window or overflow their own box."""
     return list(
         page.evaluate(
             """() => [...document.querySelectorAll('body *')]
-                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
+                             || e.scrollWidth > e.clientWidth + 1)
                 .slice(0, 5)
                 .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
                      + (e.className && typeof e.className === 'string'
