@@ -31,12 +31,15 @@ from .errors import EXIT_USAGE, CliError
 from .output import emit
 from .runtime import Runtime, import_object, listener_option, pass_runtime
 
+__all__ = ["commands", "load_order_source", "reconcile"]
+
 
 def load_order_source(spec: str, environ: Mapping[str, str] | None = None) -> OrderSource:
     """A platform's name (``recplus``, configured from *environ*) or ``"package.module:name"``
     (the object, called first if it is a factory) → the order source."""
     if ":" not in spec:
-        return build_order_source(spec, environ or {})
+        platform: OrderSource = build_order_source(spec, environ or {})
+        return platform
     target = import_object(spec, "the order source")
     if not callable(getattr(target, "get_order", None)) and callable(target):
         target = target()

@@ -11,8 +11,10 @@ import click
 from ..dates import parse_iso_date
 from ..money import MoneyError, to_money
 
+__all__ = ["DATE", "MONEY", "NEGATIVE_NUMBERS_AS_ARGUMENTS", "DateParam", "MoneyParam"]
 
-class MoneyParam(click.ParamType):
+
+class MoneyParam(click.ParamType[Decimal]):
     """An amount of pounds: ``2000``, ``149.99``, ``£1,250.00``; never negative."""
 
     name = "amount"
@@ -28,7 +30,7 @@ class MoneyParam(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType[date]):
     """A calendar date written ``YYYY-MM-DD``."""
 
     name = "date"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
+
+__all__ = ["commands", "sandbox"]
 
 
 @click.command()
@@ -18,8 +22,11 @@ def sandbox(host: str, port: int, token_lifetime: int | None, latency: float | N
     """Run the local DivideBuy sandbox (stateful, with magic values; see docs/sandbox.md)."""
     from ..sandbox import SandboxConfig, SandboxServer
 
-    overrides = {"token_lifetime": token_lifetime, "latency": latency}
-    config = SandboxConfig(**{k: v for k, v in overrides.items() if v is not None})
+    config = SandboxConfig()
+    if token_lifetime is not None:
+        config = replace(config, token_lifetime=token_lifetime)
+    if latency is not None:
+        config = replace(config, latency=latency)
     try:
         server = SandboxServer(host, port, config, log_requests=True)
     except OSError as exc:

@@ -65,3 +65,33 @@ def test_missing_credentials_name_each_missing_setting():
     with pytest.raises(ConfigurationError) as caught:
         Settings().require_credentials()
     assert "DIVIDEBUY_CLIENT_ID and DIVIDEBUY_CLIENT_SECRET" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:80", "http://a.localhost"],
+)
+def test_live_with_a_loopback_base_url_is_refused(url):
+    with pytest.raises(ConfigurationError, match="'live' cannot use the loopback"):
+        Settings(client_id="a", client_secret="b", environment="live", base_url=url)
+    # the local sandbox is what loopback is for
+    assert Settings(environment="local", base_url=url).resolved_base_url == url
+
+
+def test_from_config_reads_app_config_first_then_the_environment():
+    settings = Settings.from_config(
+        {"DIVIDEBUY_CLIENT_ID": "config-id", "DIVIDEBUY_TIMEOUT": None},
+        {
+            "DIVIDEBUY_CLIENT_ID": "env-id",
+            "DIVIDEBUY_CLIENT_SECRET": SECRET,
+            "DIVIDEBUY_TIMEOUT": "9",
+        },
+    )
+    assert settings.client_id == "config-id"  # app.config wins
+    assert settings.client_secret == SECRET and settings.timeout == 9.0  # then the environment
+
+
+def test_a_bad_secret_is_refused_without_showing_it():
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_mapping({"DIVIDEBUY_CLIENT_SECRET": 123456789})
+    assert "123456789" not in str(caught.value) and "DIVIDEBUY_CLIENT_SECRET" in str(caught.value)

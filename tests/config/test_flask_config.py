@@ -317,3 +317,14 @@ def test_the_extension_exposes_the_current_apps_services(exported, make_app):
     with other.app_context():
         assert dividebuy.checkout is get_state().services["checkout"]
         assert dividebuy.widgets is not get_state(app).services["widgets"]
+
+
+def test_flask_dividebuy_refuses_a_listener_the_apps_signals_replace(exported, make_app):
+    app = make_app(order_source=Orders())
+
+    result = app.test_cli_runner().invoke(
+        args=["dividebuy", "reconcile", "--listener", "json:dumps"]
+    )
+
+    assert result.exit_code == 2
+    assert "--listener is for the console CLI" in result.output
