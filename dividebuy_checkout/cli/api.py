@@ -11,6 +11,8 @@ from .output import emit
 from .params import MONEY, NEGATIVE_NUMBERS_AS_ARGUMENTS
 from .runtime import Runtime, pass_runtime
 
+__all__ = ["commands", "example", "quote", "terms"]
+
 json_option = click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
 
 

@@ -44,6 +44,8 @@ from .output import emit, emit_fields, emit_json, emit_table
 from .params import DATE, MONEY
 from .runtime import Runtime, listener_option, pass_runtime
 
+__all__ = ["commands", "orders", "refund", "refund_confirm", "settle"]
+
 json_option = click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
 
 

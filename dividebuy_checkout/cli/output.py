@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+__all__ = ["emit", "emit_fields", "emit_json", "emit_table"]
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
