@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import itertools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -431,7 +432,7 @@ def settle_csv() -> Any:
     if problem is not None:
         errors.add("csv_file", problem)
         return _list_page(errors, status=422)
-    report = service.settle_rows(_prepend(first, rows))
+    report = service.settle_rows(itertools.chain([first] if first else [], rows))
     return _list_page(report=report)
 
 
@@ -448,12 +449,6 @@ def _read_upload(stream: Any) -> tuple[str | None, str | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         return None, "The file is not UTF-8 text: save it as 'CSV UTF-8'. Nothing was sent."
-
-
-def _prepend(first: Any, rest: Any) -> Any:
-    if first is not None:
-        yield first
-    yield from rest
 
 
 def _form_errors(form: FlaskForm) -> Any:

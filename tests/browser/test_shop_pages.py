@@ -290,3 +290,18 @@ def test_a_cancelled_application_lets_the_shopper_start_again(
     assert pay_buttons(page) == {"dividebuy": True, "card": True}
     assert page.locator("#pay-with-dividebuy").inner_text() == "Start a new DivideBuy application"
     assert "Your DivideBuy application was cancelled" in page.inner_text("main")
+
+
+def test_the_plugins_pages_sit_in_the_shops_layout_accessibly(
+    running_shop: RunningShop, shopper: Any, artifacts: Path
+):
+    """The application form and the decline page, as the shop's layout and stylesheet show them."""
+    page = shopper
+    place_order(page, running_shop, last_name="Declined")
+    page.locator("#pay-with-dividebuy").click()
+    page.locator("form [name=submit]").wait_for()
+    check_page(page, "dividebuy-apply", artifacts)
+    fill_application(page)
+    page.locator("form [name=submit]").click()
+    page.get_by_role("link", name="Choose another way to pay").wait_for()
+    check_page(page, "dividebuy-declined", artifacts)
