@@ -25,6 +25,8 @@ from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import CheckoutStatus, SqlStore
 from dividebuy_checkout.tokens import MemoryTokenStore
 
+from .cron_orders import orders
+
 #: the shop's listener, as a shop would write it: one line per event, to a file
 LISTENER_MODULE = """
 import json
@@ -41,33 +43,8 @@ def notify(event, **payload):
 NOT_CALLABLE = 42
 """
 
-#: the shop's orders, importable by the cron job (``cron_orders:orders``)
-ORDERS_MODULE = """
-from dividebuy_checkout.orders import Address, Customer, Order, OrderLine
-
-HOME = Address(house_number="12", address_line_1="Acacia Avenue", town="Leeds",
-               postcode="LS1 4AP")
-
-
-class Orders:
-    def get_order(self, order_id):
-        if order_id not in ("1001", "1002"):
-            return None
-        return Order(
-            order_id=order_id,
-            order_ref="FS-" + order_id,
-            lines=(OrderLine("Walnut desk", 1, unit_price_including_vat="947.00"),),
-            subtotal="789.17",
-            vat="157.83",
-            shipping="0.00",
-            total="947.00",
-            customer=Customer("Ada", "Lovelace", "ada@example.com", "07400 123456", HOME),
-        )
-
-
-orders = Orders()
-"""
-
+#: the folder of cron_orders.py, the shop's order source (``cron_orders:orders``)
+HERE = Path(__file__).resolve().parent
 RETURN_BASE = "https://shop.example/dividebuy/return?ref="
 
 
@@ -80,10 +57,9 @@ class Cron:
         self.database = root / "shop.sqlite3"
         self.out = root / "events.jsonl"
         (root / "mymod.py").write_text(LISTENER_MODULE)
-        (root / "cron_orders.py").write_text(ORDERS_MODULE)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
         self.env.update(
-            PYTHONPATH=str(root),
+            PYTHONPATH=os.pathsep.join([str(root), str(HERE)]),
             MYMOD_OUT=str(self.out),
             DIVIDEBUY_ENVIRONMENT="local",
             DIVIDEBUY_BASE_URL=sandbox.url,
@@ -95,11 +71,6 @@ class Cron:
 
     def pending_checkout(self, order_id: str) -> str:
         """The shopper applied and went to DivideBuy; the quote's id."""
-        sys.path.insert(0, str(self.root))
-        try:
-            from cron_orders import orders  # type: ignore[import-not-found]
-        finally:
-            sys.path.remove(str(self.root))
         settings = Settings(
             client_id="shop", client_secret="s", environment="local", base_url=self.sandbox.url
         )

@@ -20,25 +20,15 @@ from flask import Flask
 from dividebuy_checkout.config import REGISTRY, ConfigurationError
 from dividebuy_checkout.flask import DivideBuy, get_state
 from dividebuy_checkout.flask import blueprint as _blueprint  # noqa: F401  (every key declared)
-from dividebuy_checkout.orders import Customer, Order, OrderLine
+from dividebuy_checkout.orders import Order
+from tests.cli import cron_orders
 from tests.support import serve_wsgi
 
 SECRET_KEY = "config-tests-secret-key-0123456789abcdef"
 
 
 def _order(order_id: str) -> Order | None:
-    if order_id != "1001":
-        return None
-    return Order(
-        order_id="1001",
-        order_ref="FS-1001",
-        lines=(OrderLine("Walnut desk", 1, unit_price_including_vat="947.00"),),
-        subtotal="789.17",
-        vat="157.83",
-        shipping="0.00",
-        total="947.00",
-        customer=Customer("Ada", "Lovelace"),
-    )
+    return cron_orders.orders.get_order(order_id)
 
 
 class Orders:
@@ -212,27 +202,24 @@ def test_a_bad_environment_value_stops_a_real_process_with_one_clear_message(tmp
         DIVIDEBUY_DATABASE_URL=f"sqlite:///{tmp_path / 'shop.sqlite3'}",
         DIVIDEBUY_WIDGET_BUDGET="soon",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "badshop", "routes"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
+
+    def flask_routes() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "badshop", "routes"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+
+    result = flask_routes()
     assert result.returncode != 0
     assert "DIVIDEBUY_WIDGET_BUDGET must be a number, at least 0; it is 'soon'" in result.stderr
     assert "/dividebuy/widget/terms" not in result.stdout  # it never started
 
     env["DIVIDEBUY_WIDGET_BUDGET"] = "0.5"
-    started = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "badshop", "routes"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    started = flask_routes()
     assert started.returncode == 0, started.stderr
     assert "/dividebuy/widget/terms" in started.stdout
 
