@@ -55,6 +55,7 @@ __all__ = [
     "format_violations",
     "horizontal_overflow",
     "obtain_axe",
+    "obtain_axe_or_skip",
     "screenshot",
 ]
 
@@ -129,18 +130,19 @@ def obtain_axe(cache: Path = CACHE, package: str = AXE_PACKAGE) -> Path:
     return script
 
 
-@functools.cache
-def _axe_source() -> str:
-    return obtain_axe().read_text(encoding="utf-8")
-
-
-def _axe_source_or_skip() -> str:
+def obtain_axe_or_skip() -> Path:
+    """:func:`obtain_axe`, or skip the test with the reason (fail it on CI)."""
     try:
-        return _axe_source()
+        return obtain_axe()
     except AxeUnavailable as exc:
         if _require_browser():
             pytest.fail(f"{exc} and DIVIDEBUY_REQUIRE_BROWSER=1", pytrace=False)
         pytest.skip(str(exc))
+
+
+@functools.cache
+def _axe_source_or_skip() -> str:
+    return obtain_axe_or_skip().read_text(encoding="utf-8")
 
 
 def axe_violations(page: Any, tags: Sequence[str] | None = AXE_TAGS) -> list[dict[str, Any]]:

@@ -84,11 +84,6 @@ def axe_script(chromium_executable: Path) -> Path:
     or ``assert_accessible`` (which fetch it lazily themselves); asking for this fixture
     first makes a missing axe-core a skip before the test starts its servers.
     """
-    from .axe import AxeUnavailable, obtain_axe
+    from .axe import obtain_axe_or_skip
 
-    try:
-        return obtain_axe()
-    except AxeUnavailable as exc:
-        if _require_browser():
-            pytest.fail(f"{exc} and DIVIDEBUY_REQUIRE_BROWSER=1", pytrace=False)
-        pytest.skip(str(exc))
+    return obtain_axe_or_skip()
