@@ -11,8 +11,14 @@ all in one process and one run:
 3. **down**: a fresh app while DivideBuy answers 503, is unreachable, or is slow (5 s): how
    long each render of a new price takes, at 100 renders a second (target: the budget once,
    then no wait once the breaker is open).
+4. **one source**: a product page for one price, then the checkout form for an order of that
+   price, in one app → ``GET /terms`` calls (target: one; checkout and widgets share the terms
+   source).
+5. **anonymous amounts**: 300 clients (300 addresses) each asking the widget JSON endpoint
+   about a new amount → DivideBuy calls (target: bounded by the overall limit on uncached
+   amounts, 120 a minute by default, however many clients ask).
 
-    python bench/bench_widgets.py [--renders 10000] [--prices 500] [--rounds 7]
+    python bench/bench_widgets.py [--renders 10000] [--prices 500] [--rounds 7] [--only 4,5]
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ PAGE = """<!doctype html>
 </main><footer>Fernhill Home</footer></body></html>"""
 
 
-def make_app(sandbox_url: str, **config: object) -> Flask:
+def make_app(sandbox_url: str, order_source: object = None, **config: object) -> Flask:
     client = DivideBuyClient(
         client_id="bench",
         client_secret="bench-secret",
@@ -73,7 +79,7 @@ def make_app(sandbox_url: str, **config: object) -> Flask:
             **config,
         }
     )
-    DivideBuy(app, client=client)
+    DivideBuy(app, client=client, order_source=order_source)
     # A named template, compiled once and cached like any shop's (render_template_string
     # would compile on every request and hide the widget's cost).
     app.jinja_env.loader = ChoiceLoader([DictLoader({"product.html": PAGE}), app.jinja_env.loader])
@@ -271,6 +277,72 @@ def part_down(url: str, renders: int = 200, pace: float = 0.01) -> None:
     close(app)
 
 
+class OneOrder:
+    """An order source holding one order for *price* (the checkout form's order)."""
+
+    def __init__(self, price: str) -> None:
+        from dividebuy_checkout.orders import Address, Customer, Order, OrderLine
+
+        home = Address(house_number="12", address_line_1="Acacia Avenue", town="Leeds",
+                       postcode="LS1 4AP")  # fmt: skip
+        self.order = Order(
+            order_id="B-1",
+            order_ref="B-1",
+            lines=(OrderLine("Velvet sofa", 1, unit_price_including_vat=price, sku="SOF-3T"),),
+            subtotal=(Decimal(price) / Decimal("1.2")).quantize(Decimal("0.01")),
+            vat=Decimal(price) - (Decimal(price) / Decimal("1.2")).quantize(Decimal("0.01")),
+            vat_rate=20,
+            shipping="0.00",
+            total=Decimal(price),
+            customer=Customer("Ada", "Lovelace", "ada@example.com", "07400 123456", home),
+        )
+
+    def get_order(self, order_id: str) -> object:
+        return self.order if order_id == self.order.order_id else None
+
+
+def part_one_source(sandbox: SandboxServer, price: str = "1749.00") -> None:
+    print(f"\n4. one price ({price}): a product page, then the checkout form for that price")
+    sandbox.state.reset()
+    orders = OneOrder(price)
+    app = make_app(sandbox.url, order_source=orders, DIVIDEBUY_WIDGET_BUDGET=5.0)
+    client = app.test_client()
+    page = client.get(f"/with/{price}").text
+    with app.test_request_context():
+        form_url = app.jinja_env.globals["dividebuy_checkout_url"](orders.order.order_id)
+    form = client.get(form_url)
+    made = calls(sandbox)
+    shown = 'data-state="shown"' in page
+    print(f"   product page widget shown: {shown}; checkout form: HTTP {form.status_code}")
+    print(f"   DivideBuy GET /terms calls: {made['TERMS']}  (target 1: one shared terms source)")
+    close(app)
+
+
+def part_anonymous(sandbox: SandboxServer, clients: int = 300) -> None:
+    print(f"\n5. {clients} anonymous clients, each asking the widget JSON about a new amount")
+    sandbox.state.reset()
+    app = make_app(sandbox.url)
+    http = app.test_client()
+    answers: dict[int, int] = {}
+    started = time.perf_counter()
+    for n in range(clients):
+        address = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+        response = http.get(
+            f"/dividebuy/widget/terms?amount={500 + n}.{n % 100:02d}",
+            environ_base={"REMOTE_ADDR": address},
+        )
+        answers[response.status_code] = answers.get(response.status_code, 0) + 1
+    elapsed = time.perf_counter() - started
+    made = calls(sandbox)
+    overall = app.config["DIVIDEBUY_WIDGET_NEW_AMOUNTS_OVERALL"]
+    print(f"   answers: {dict(sorted(answers.items()))} in {elapsed:.2f} s")
+    print(
+        f"   DivideBuy GET /terms calls: {made['TERMS']}, examples: "
+        f"{made['REPRESENTATIVE_EXAMPLE']}  (bound: {overall} uncached amounts overall)"
+    )
+    close(app)
+
+
 def closed_port() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -282,9 +354,22 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=10_000)
     parser.add_argument("--prices", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--only", default="", help="comma-separated parts to run (1,2,2b,3,4,5)")
     args = parser.parse_args()
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
     distinct = prices(args.prices)
     with SandboxServer(config=SandboxConfig(slow_seconds=0.5)) as sandbox:
+        if only:
+            parts: dict[str, Callable[[], None]] = {
+                "1": lambda: part_calls(sandbox, args.renders, distinct),
+                "2": lambda: part_warm(sandbox, distinct, args.rounds),
+                "2b": lambda: part_shop(sandbox, args.rounds),
+                "4": lambda: part_one_source(sandbox),
+                "5": lambda: part_anonymous(sandbox),
+            }
+            for name in sorted(only):
+                parts[name]()
+            return
         part_calls(sandbox, args.renders, distinct)
         part_warm(sandbox, distinct, args.rounds)
         part_shop(sandbox, args.rounds)
@@ -298,6 +383,9 @@ def main() -> None:
         sandbox.state.reset()
         sandbox.state.configure(latency=5.0)
         part_down(sandbox.url)
+        sandbox.state.configure(latency=0.0)
+        part_one_source(sandbox)
+        part_anonymous(sandbox)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from ..store import SqlStore
 if TYPE_CHECKING:
     from ..backoffice import BackOfficeService
     from ..checkout import CheckoutService
+    from ..terms import TermsSource
     from ..widgets import WidgetService
 
 __all__ = [
@@ -83,6 +84,8 @@ class Services(TypedDict, total=False):
     checkout: CheckoutService
     backoffice: BackOfficeService
     widgets: WidgetService
+    #: the one terms source checkout and widgets share (flask/terms.py)
+    terms: TermsSource
 
 
 @dataclass

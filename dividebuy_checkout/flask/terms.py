@@ -17,10 +17,7 @@ from ..settings import ConfigurationError
 from ..terms import TermsSource
 from .extension import DivideBuyState, get_state
 
-__all__ = ["SOURCE_KEY", "number", "terms_source"]
-
-#: where the source lives in ``app.extensions["dividebuy"].services``
-SOURCE_KEY = "terms"
+__all__ = ["number", "terms_source"]
 
 
 def number(app: Flask, key: str, *, minimum: float, integer: bool = False) -> Any:
@@ -29,9 +26,13 @@ def number(app: Flask, key: str, *, minimum: float, integer: bool = False) -> An
     The config reader (:mod:`dividebuy_checkout.config`) has already converted and checked
     it when ``DivideBuy(app)`` read it; this also holds for an app.config changed later.
     """
-    value = app.config[key]
-    kind: type | tuple[type, ...] = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+    value: object = app.config[key]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (integer and not isinstance(value, int))
+        or value < minimum
+    ):
         what = "a whole number" if integer else "a number"
         raise ConfigurationError(f"{key} must be {what}, at least {minimum}; it is {value!r}.")
     return value
@@ -41,7 +42,7 @@ def terms_source(app: Flask | None = None, state: DivideBuyState | None = None) 
     """The app's terms source (made on first use from the app's settings)."""
     app = app or current_app
     state = state or get_state(app)
-    source = state.services.get(SOURCE_KEY)
+    source = state.services.get("terms")
     if source is None:
         source = TermsSource(
             state.client,
@@ -55,6 +56,5 @@ def terms_source(app: Flask | None = None, state: DivideBuyState | None = None) 
             ),
             reset_timeout=number(app, "DIVIDEBUY_WIDGET_RESET_TIMEOUT", minimum=1),
         )
-        state.services[SOURCE_KEY] = source
-    assert isinstance(source, TermsSource)
+        state.services["terms"] = source
     return source

@@ -31,7 +31,7 @@ from ..widgets.markup import asset_version
 from .extension import DivideBuyState, get_state
 from .terms import number, terms_source
 
-__all__ = ["CONFIG_DEFAULTS", "make_service", "register", "widget_service"]
+__all__ = ["CONFIG_DEFAULTS", "make_service", "register", "terms_endpoint", "widget_service"]
 
 #: this part's keys (see dividebuy_checkout.config: typed, documented, read from app.config or env)
 CONFIG_DEFAULTS: dict[str, Any] = {
@@ -85,8 +85,6 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     ),
 }
 
-SERVICE_KEY = "widgets"
-
 
 def _guard(app: Flask, settings: Any = None) -> AmountGuard:
     specs = {}
@@ -114,9 +112,7 @@ def make_service(app: Flask, state: DivideBuyState) -> WidgetService:
 
 def widget_service(app: Flask | None = None) -> WidgetService:
     """The app's :class:`WidgetService` (e.g. to ``warm()`` it after a price import)."""
-    service = get_state(app).services[SERVICE_KEY]
-    assert isinstance(service, WidgetService)
-    return service
+    return get_state(app).services["widgets"]
 
 
 class _Assets:
@@ -156,7 +152,7 @@ def terms_endpoint() -> Response:
 
 def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
     service = make_service(app, state)
-    state.services[SERVICE_KEY] = service
+    state.services["widgets"] = service
     markup = WidgetMarkup(
         service, environment=app.jinja_env, maxsize=int(app.config["DIVIDEBUY_WIDGET_CACHE_SIZE"])
     )

@@ -197,7 +197,7 @@ class SWRCache(Generic[K, V]):
     def peek(self, key: K) -> V | None:
         """The cached value (fresh or stale) without loading, counting or refreshing."""
         entry = self._read(key)
-        return None if entry is None else entry.value  # type: ignore[no-any-return]
+        return None if entry is None else entry.value
 
     def cached(self, key: K) -> bool:
         """Whether anything (fresh, stale or a negative entry) is kept for *key*."""

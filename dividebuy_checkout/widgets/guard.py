@@ -30,6 +30,8 @@ __all__ = [
     "DEFAULT_NEW_AMOUNTS_PER_CLIENT",
     "WELL_FORMED_POUNDS",
     "AmountGuard",
+    "outside",
+    "well_formed",
 ]
 
 #: pounds as a shopper or a page writes them: digits, optionally a point and one or two pence

@@ -22,6 +22,15 @@ import nh3
 
 from ..models import RepresentativeExample
 
+__all__ = [
+    "ALLOWED_TAGS",
+    "DROPPED_WITH_CONTENT",
+    "SanitisedExample",
+    "sanitise_example",
+    "sanitise_html",
+    "to_text",
+]
+
 #: Inline formatting the example uses ("<strong>Representative Example:</strong> …").
 ALLOWED_TAGS = frozenset({"strong", "em", "b", "i", "br", "p", "span"})
 #: Removed with everything inside them, not just unwrapped.

@@ -260,7 +260,7 @@ class WidgetService:
             except BudgetExceeded:
                 futures.append(None)
         wait([f for f in futures if f is not None], timeout=max(deadline - time.perf_counter(), 0))
-        values = []
+        values: list[Any] = []
         for key, future in zip(keys, futures, strict=True):
             if future is None or not future.done() or future.exception() is not None:
                 failed.append(key[0] if isinstance(key, tuple) else key)
