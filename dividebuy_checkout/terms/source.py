@@ -159,7 +159,11 @@ class TermsSource:
     def current(self, amount: MoneyLike) -> Terms:
         """DivideBuy's terms for *amount*: fresh from the cache, or asked now (errors raised)."""
         price = to_money(amount)
-        return self.terms.get(price, timeout=None, stale=False, loader=self._load_terms_now)
+        try:
+            return self.terms.get(price, timeout=None, stale=False, loader=self._load_terms_now)
+        except CircuitOpenError:
+            # We joined a widget's load that the breaker stopped: ask ourselves, ungated.
+            return self.terms.get(price, timeout=None, stale=False, loader=self._load_terms_now)
 
     def offer(self, amount: MoneyLike) -> Offer:
         """The checkout's :class:`~.view.Offer` for *amount*, from :meth:`current`."""

@@ -162,3 +162,16 @@ def test_the_memory_backend_keeps_each_entry_for_its_own_time_and_clears_by_pref
     backend.clear("terms:")
     assert backend.get("terms:2.00") is None and backend.get("example:2.00:36") is not None
     assert backend.size() == 1
+
+
+def test_a_checkout_that_joins_a_load_the_breaker_stopped_asks_itself(source, client, clock):
+    client.fail = DOWN
+    for n in range(3):
+        with pytest.raises(ServiceUnavailableError):
+            source.current(f"{600 + n}.00")
+    assert source.breaker.state.value == "open"
+    client.fail = None
+    clock.advance(30)  # half-open: a widget claims the one trial, so its load is let through...
+    assert source.breaker.allow()  # ...and the next gated load would be stopped
+    source.terms.load(Decimal("899.00"))  # a widget's background load: stopped
+    assert source.current("899.00").terms  # checkout does not get CircuitOpenError
