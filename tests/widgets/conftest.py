@@ -14,6 +14,8 @@ from dividebuy_checkout.sandbox import SandboxServer
 from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.tokens import MemoryTokenStore
 
+from .helpers import FakeClient, FakeClock
+
 PAGE = """<!doctype html><html lang="en-GB"><head><title>{{ name }}</title>
 {{ dividebuy_widget_assets() }}</head><body><h1>{{ name }}</h1><p class="price">{{ price }}</p>
 {{ dividebuy_widget(price) }}<p>Description.</p></body></html>"""
@@ -38,6 +40,17 @@ def widget_app(client: DivideBuyClient, **config: Any) -> Flask:
         return render_template_string(PAGE, name="Sofa", price=price)
 
     return app
+
+
+@pytest.fixture
+def client() -> FakeClient:
+    """DivideBuy without HTTP (modules testing over HTTP define their own ``client``)."""
+    return FakeClient()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ tests use the same penny-exact terms the integration tests get over HTTP.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -94,3 +95,13 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def wait_idle(stats: Callable[[], dict[str, Any]]) -> None:
+    """Wait until no background load is pending in the terms and examples caches."""
+    for _ in range(500):
+        now = stats()
+        if not now["terms_cache"]["pending"] and not now["examples_cache"]["pending"]:
+            return
+        time.sleep(0.01)
+    raise AssertionError("background loads never finished")

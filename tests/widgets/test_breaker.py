@@ -6,13 +6,6 @@ import pytest
 
 from dividebuy_checkout.terms import BreakerState, CircuitBreaker
 
-from .helpers import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
 
 @pytest.fixture
 def breaker(clock) -> CircuitBreaker:

@@ -13,19 +13,9 @@ from dividebuy_checkout.errors import RequestValidationError
 from dividebuy_checkout.money import MoneyError
 from dividebuy_checkout.widgets import WidgetOutcome, WidgetService
 
-from .helpers import DOWN, FakeClient, FakeClock
+from .helpers import DOWN, wait_idle
 
 BUDGET = 0.3
-
-
-@pytest.fixture
-def client() -> FakeClient:
-    return FakeClient()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -38,12 +28,7 @@ def service(client, clock) -> Iterator[WidgetService]:
 
 
 def idle(service: WidgetService) -> None:
-    for _ in range(500):
-        stats = service.stats()
-        if not stats["terms_cache"]["pending"] and not stats["examples_cache"]["pending"]:
-            return
-        time.sleep(0.01)
-    raise AssertionError("background loads never finished")
+    wait_idle(service.stats)
 
 
 def test_a_widget_for_an_eligible_price(service):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -12,23 +11,13 @@ from dividebuy_checkout.errors import RequestValidationError, ServiceUnavailable
 from dividebuy_checkout.terms import CacheBackend, MemoryBackend, Stored, TermsSource
 from dividebuy_checkout.widgets import WidgetService
 
-from .helpers import DOWN, FakeClient, FakeClock
+from .helpers import DOWN, wait_idle
 
 REFUSED = RequestValidationError("no", field_errors={"amount": ["not financed"]}, status=422)
 
 
 @pytest.fixture
-def client() -> FakeClient:
-    return FakeClient()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def source(client: FakeClient, clock: FakeClock) -> Iterator[TermsSource]:
+def source(client, clock) -> Iterator[TermsSource]:
     src = TermsSource(client, ttl=300, stale_ttl=3600, clock=clock)
     yield src
     src.close(wait=True)
@@ -39,13 +28,8 @@ def widgets(source: TermsSource) -> WidgetService:
     return WidgetService(source=source, budget=1.0)
 
 
-def idle(source: TermsSource) -> None:
-    for _ in range(500):
-        stats = source.stats()
-        if not stats["terms_cache"]["pending"] and not stats["examples_cache"]["pending"]:
-            return
-        time.sleep(0.01)
-    raise AssertionError("background loads never finished")
+def idle(service: TermsSource) -> None:
+    wait_idle(service.stats)
 
 
 def test_a_product_page_then_the_checkout_form_for_that_price_make_one_call(
