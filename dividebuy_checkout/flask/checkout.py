@@ -63,6 +63,8 @@ from .extension import DivideBuyState
 from .forms import ApplicationForm, answers_from, prefill
 from .terms import terms_source
 
+__all__ = ["CONFIG_DEFAULTS", "DEFAULT_LAYOUT", "Pages", "make_service", "register"]
+
 log = logging.getLogger("dividebuy_checkout.flask.checkout")
 
 #: this part's keys (see dividebuy_checkout.config: typed, documented, read from app.config or env)
