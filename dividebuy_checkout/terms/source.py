@@ -122,6 +122,10 @@ class TermsSource:
         self.client = client
         self.ttl = ttl
         self.wording = wording
+        if clock is None:  # shared state needs the wall clock: a test's own clock keeps it local
+            breaker, backend = _shared_state(
+                client, breaker, backend, maxsize, failure_threshold, reset_timeout
+            )
         self.breaker = breaker or CircuitBreaker(
             failure_threshold=failure_threshold,
             reset_timeout=reset_timeout,
@@ -273,6 +277,28 @@ class TermsSource:
         cached figures. ``wait=True`` returns only when running loads have finished.
         """
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _shared_state(
+    client: TermsClient,
+    breaker: CircuitBreaker | None,
+    backend: CacheBackend | None,
+    maxsize: int,
+    failure_threshold: int,
+    reset_timeout: float,
+) -> tuple[CircuitBreaker | None, CacheBackend | None]:
+    """The breaker and backend shared through Redis when the client's settings name one
+    (``DIVIDEBUY_REDIS_URL``); those given explicitly are kept."""
+    from ..shared.terms_state import shared_breaker_for, shared_terms_backend_for
+
+    settings = getattr(client, "settings", None)
+    if breaker is None:
+        breaker = shared_breaker_for(
+            settings, failure_threshold=failure_threshold, reset_timeout=reset_timeout
+        )
+    if backend is None:
+        backend = shared_terms_backend_for(settings, maxsize=maxsize)
+    return breaker, backend
 
 
 def _refused_terms(terms: Terms) -> bool:
