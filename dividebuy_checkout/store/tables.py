@@ -25,7 +25,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["MONEY", "checkouts", "metadata", "refunds", "settlements", "transitions"]
+__all__ = [
+    "MONEY",
+    "checkouts",
+    "metadata",
+    "platform_events",
+    "platform_writes",
+    "refunds",
+    "settlements",
+    "transitions",
+]
 
 metadata = MetaData()
 
@@ -104,4 +113,53 @@ refunds = Table(
     Column("note", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: shop-platform events (the inbox): one row per action a platform's webhook or poll asked
+#: for, unique per platform and action key, so a redelivery is a duplicate. No request body
+#: is stored (platform bodies carry names and addresses). ``lease_*`` let many hosts run
+#: ``events process`` at once: a row is worked on by the holder of an unexpired lease.
+platform_events = Table(
+    "dividebuy_platform_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("event_key", String(200), nullable=False),
+    Column("delivery_id", String(200), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("amount", MONEY, nullable=True),
+    Column("delivered_on", Date, nullable=True),
+    Column("platform_ref", String(200), nullable=True),
+    Column("status", String(24), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("note", String(500), nullable=True),
+    Column("refund_id", Integer, nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "event_key", name="uq_dividebuy_platform_event_key"),
+    UniqueConstraint("platform", "delivery_id", name="uq_dividebuy_platform_delivery"),
+)
+
+#: status write-backs to a shop platform (the outbox): one row per order and trigger
+platform_writes = Table(
+    "dividebuy_platform_writes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("trigger", String(32), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "order_id", "trigger", name="uq_dividebuy_platform_write"),
 )
