@@ -30,6 +30,8 @@ __all__ = [
     "EVENTS",
     "ORDER_ON_HOLD",
     "ORDER_SETTLED",
+    "PLATFORM_EVENT_PROCESSED",
+    "PLATFORM_EVENT_REJECTED",
     "QUOTE_CANCELLED",
     "QUOTE_COMPLETED",
     "QUOTE_CREATED",
@@ -93,6 +95,19 @@ REFUND_FAILED = "refund_failed"
 #: Payload: ``order_id``, ``refund`` (the ``RefundEntry``), ``reason``.
 REFUND_UNKNOWN = "refund_unknown"
 
+# -- shop platforms: payload ``platform``, ``order_id``, ``event_key``, ``outcome``, ``reason`` --
+
+#: A shop platform's event (a REC+ webhook, a poll) was processed: settled, refunded,
+#: deferred, ignored or left to retry. Payload: ``platform``, ``order_id``, ``event_key``
+#: (``"settle:112312"``), ``outcome`` (the inbox status) and ``reason`` (a sentence or None).
+PLATFORM_EVENT_PROCESSED = "platform_event_processed"
+
+#: A shop platform's event needs a person: refused by the back office (the checkout is not
+#: completed, the refund exceeds what is left…), given up after its retries, or a refund
+#: whose outcome is unknown (``outcome`` ``"needs_operator"``). Payload: as
+#: ``platform_event_processed``.
+PLATFORM_EVENT_REJECTED = "platform_event_rejected"
+
 #: the checkout events (payload ``record``), in the order a checkout meets them
 CHECKOUT_EVENTS: tuple[str, ...] = (
     QUOTE_CREATED,
@@ -111,6 +126,8 @@ EVENTS: tuple[str, ...] = (
     REFUND_ISSUED,
     REFUND_FAILED,
     REFUND_UNKNOWN,
+    PLATFORM_EVENT_PROCESSED,
+    PLATFORM_EVENT_REJECTED,
 )
 
 
