@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..orders import OrderSource
 from ..settings import ConfigurationError
 
-__all__ = ["PLATFORMS", "SETTING", "build_order_source"]
+if TYPE_CHECKING:
+    from .recplus.webhooks import RecPlusWebhooks
+
+__all__ = ["PLATFORMS", "SETTING", "WEBHOOK_PLATFORMS", "build_order_source", "build_webhooks"]
 
 #: The config key naming the order source.
 SETTING = "DIVIDEBUY_ORDER_SOURCE"
@@ -27,6 +30,16 @@ def _recplus(config: Mapping[str, Any]) -> OrderSource:
     from .recplus import RecPlusConfig, RecPlusOrderSource
 
     return RecPlusOrderSource.from_config(RecPlusConfig.from_mapping(config))
+
+
+def _recplus_webhooks(config: Mapping[str, Any], source: OrderSource | None) -> RecPlusWebhooks:
+    from .recplus import RecPlusConfig, RecPlusOrderSource
+    from .recplus.webhooks import RecPlusWebhooks
+
+    settings = RecPlusConfig.from_mapping(config)
+    if not isinstance(source, RecPlusOrderSource):
+        source = RecPlusOrderSource.from_config(settings)
+    return RecPlusWebhooks(settings, source)
 
 
 def _not_built(name: str) -> Callable[[Mapping[str, Any]], OrderSource]:
@@ -88,3 +101,21 @@ def build_order_source(name: str, config: Mapping[str, Any]) -> OrderSource:
     if not isinstance(target, OrderSource):
         raise ConfigurationError(f"{SETTING} {key!r} did not give an object with get_order().")
     return target
+
+
+#: Platform name → factory of its webhook/write-back side, from the config and the
+#: deployment's order source (reused when it is that platform's).
+WEBHOOK_PLATFORMS: dict[str, Callable[[Mapping[str, Any], OrderSource | None], Any]] = {
+    "recplus": _recplus_webhooks,
+}
+
+
+def build_webhooks(config: Mapping[str, Any], source: OrderSource | None) -> Any | None:
+    """The webhook side of the platform ``DIVIDEBUY_ORDER_SOURCE`` names, or ``None``.
+
+    It has ``name``, the :class:`~.webhooks.WebhookPlatform` methods and the
+    :class:`~.writeback.StatusWriter` ones.
+    """
+    name = str(config.get(SETTING) or "").strip().lower()
+    factory = WEBHOOK_PLATFORMS.get(name)
+    return None if factory is None else factory(config, source)

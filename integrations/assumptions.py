@@ -10,15 +10,23 @@ keeps the two in step. Seed line numbers (``004:577``) point into
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 __all__ = [
     "ASSUMPTIONS",
     "CONNECT_TIMEOUT",
+    "EVENT_DEFER_EVERY",
+    "EVENT_DEFER_FOR",
+    "EVENT_LEASE",
+    "EVENT_MAX_ATTEMPTS",
+    "EVENT_RETRY_CAP",
+    "EVENT_RETRY_FIRST",
     "FLOAT_ARTEFACT_TOLERANCE",
     "LOOPBACK_HOSTS",
     "READ_TIMEOUT",
     "RECPLUS_CURRENCY",
+    "RECPLUS_JSON_TYPES",
     "RECPLUS_KNOWN_LINE_TYPES",
     "RECPLUS_LINE_DISCOUNT_INCLUDED",
     "RECPLUS_MOBILE_FIELDS",
@@ -26,6 +34,8 @@ __all__ = [
     "RECPLUS_SCOPE",
     "RECPLUS_WRITE_OK_STATUSES",
     "UK_COUNTRY_NAMES",
+    "WEBHOOK_MAX_BYTES",
+    "WEBHOOK_SECRET_MIN_LENGTH",
     "Assumption",
 ]
 
@@ -72,6 +82,27 @@ UK_COUNTRY_NAMES = frozenset(
     }
 )
 
+# -- inbox, outbox and webhooks -------------------------------------------------------------
+
+#: No platform documents a redelivery policy, so failed actions are retried by us:
+#: 1 minute doubling to a 6-hour cap, at most 10 attempts, then ``rejected``.
+EVENT_RETRY_FIRST = timedelta(minutes=1)
+EVENT_RETRY_CAP = timedelta(hours=6)
+EVENT_MAX_ATTEMPTS = 10
+#: A settle event for a checkout still ``pending`` waits (the shopper may finish at
+#: DivideBuy later): looked at again every 15 minutes, for at most 30 days.
+EVENT_DEFER_EVERY = timedelta(minutes=15)
+EVENT_DEFER_FOR = timedelta(days=30)
+#: How long a host holds a claimed row before another host may take it over (a host
+#: that died mid-row). Longer than any DivideBuy call with its retries.
+EVENT_LEASE = timedelta(minutes=5)
+#: Largest webhook body read (``DIVIDEBUY_WEBHOOK_MAX_BYTES`` default): REC+ sends one
+#: order object; even 1,000-line orders are ~2.5 MB.
+WEBHOOK_MAX_BYTES = 5 * 1024 * 1024
+#: A webhook password, bearer token or signing secret shorter than this is refused at
+#: start-up (it would be guessable).
+WEBHOOK_SECRET_MIN_LENGTH = 16
+
 # -- REC+ -----------------------------------------------------------------------------------
 
 #: REC+ orders carry no currency (004:427-660): the shop's currency is a setting,
@@ -104,6 +135,10 @@ RECPLUS_SCOPE = "orders"
 #: A status write (``POST /orders/{id}``) succeeds with 200 or 204 ("204 for updated",
 #: 004:662; whether a body comes back is not shown).
 RECPLUS_WRITE_OK_STATUSES = frozenset({200, 201, 204})
+
+#: Webhook content types read as JSON. REC+ can send XML (004:857); the shop is told
+#: to choose JSON in Admin > API Webhooks (415 otherwise).
+RECPLUS_JSON_TYPES = frozenset({"application/json", "text/json"})
 
 
 ASSUMPTIONS: tuple[Assumption, ...] = (
@@ -197,5 +232,53 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "recplus",
         "An order whose status or payment method is outside "
         "the configured lists is treated as not found (None).",
+    ),
+    Assumption(
+        "event-retries",
+        "all",
+        "Failed platform actions are retried 1 min doubling to 6 h, at most 10 attempts, then "
+        "rejected; a settle for a pending checkout is looked at every 15 min for 30 days.",
+    ),
+    Assumption(
+        "event-lease",
+        "all",
+        "A claimed inbox/outbox row is held 5 minutes; a host that died mid-row loses it to the "
+        "next `events process`.",
+    ),
+    Assumption(
+        "webhook-limits",
+        "all",
+        "Webhook bodies over 5 MiB are refused (413); passwords, tokens and secrets shorter than "
+        "16 characters are refused at start-up.",
+    ),
+    Assumption(
+        "webhook-notification",
+        "all",
+        "A webhook body is a notification, not the truth: the order is re-read from the platform "
+        "before acting, and only when it has a live DivideBuy checkout.",
+    ),
+    Assumption(
+        "bridge-order-number",
+        "all",
+        "The bridge page's order number is the platform's order id (REC+ `id`, the number in its "
+        "'pay with DivideBuy' link); the e-mail is the order's customer e-mail, both compared "
+        "case-folded and trimmed in constant time.",
+    ),
+    Assumption(
+        "recplus-webhook-json",
+        "recplus",
+        "REC+ webhooks are read as JSON only (raw or Wrap Data); XML is 415 (choose JSON in Admin"
+        " > API Webhooks).",
+    ),
+    Assumption(
+        "recplus-webhook-auth",
+        "recplus",
+        "The Bearer token REC+ sends is an opaque shared secret (no JWT validation: no key or "
+        "claims are documented); Basic or Bearer is configured, never none.",
+    ),
+    Assumption(
+        "recplus-settle-date",
+        "recplus",
+        "REC+ has no dispatch date: a settle uses the UK date the dispatched status was observed.",
     ),
 )

@@ -16,7 +16,7 @@ from types import ModuleType
 from flask import Blueprint, Flask
 
 from ..config import declare
-from . import backoffice, checkout, widgets
+from . import backoffice, checkout, webhooks, widgets
 from .extension import DivideBuyState
 
 __all__ = ["PARTS", "build"]
@@ -26,6 +26,7 @@ PARTS: tuple[tuple[str, ModuleType], ...] = (
     ("checkout", checkout),
     ("widgets", widgets),
     ("backoffice", backoffice),
+    ("webhooks", webhooks),
 )
 
 for _section, _part in PARTS:

@@ -235,7 +235,7 @@ class DivideBuy:
             settings=client.settings,
             client=client,
             store=store or self._store or SqlStore(database_url),
-            order_source=order_source or self._order_source,
+            order_source=order_source or self._order_source or _configured_source(app, values),
         )
         app.extensions[EXTENSION_KEY] = state
         bp: Blueprint = blueprint.build(app, state)
@@ -251,6 +251,17 @@ class DivideBuy:
         before the first request. Raises :class:`ConfigurationError` naming the key.
         """
         verify_endpoints(app)
+
+
+def _configured_source(app: Flask, values: Mapping[str, Any]) -> OrderSource | None:
+    """The platform (or ``module:object``) ``DIVIDEBUY_ORDER_SOURCE`` names, if set."""
+    name = values.get(integrations.SETTING)
+    if not name:
+        return None
+    try:
+        return integrations.build_order_source(str(name), {**os.environ, **app.config})
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"DivideBuy cannot start: {exc}", key=exc.key) from None
 
 
 def verify_endpoints(app: Flask) -> None:

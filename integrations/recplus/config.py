@@ -13,9 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...settings import ConfigurationError
-from ..assumptions import CONNECT_TIMEOUT, READ_TIMEOUT, RECPLUS_CURRENCY
+from ..assumptions import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    RECPLUS_CURRENCY,
+    WEBHOOK_SECRET_MIN_LENGTH,
+)
 
-__all__ = ["PREFIX", "WRITE_TRIGGERS", "RecPlusConfig"]
+__all__ = ["PREFIX", "WEBHOOK_AUTH_CHOICES", "WRITE_TRIGGERS", "RecPlusConfig"]
+
+#: ``DIVIDEBUY_RECPLUS_WEBHOOK_AUTH``: how REC+ authenticates its webhooks (Admin > API Webhooks)
+WEBHOOK_AUTH_CHOICES = ("basic", "bearer")
 
 PREFIX = "DIVIDEBUY_RECPLUS_"
 
@@ -76,8 +84,14 @@ class RecPlusConfig:
     #: write-back values by setting name (``STATUS_PAID`` → "Paid by DivideBuy"); None = not written
     write_statuses: Mapping[str, str | None] = field(default_factory=dict)
     sales_channel: str | None = None
+    #: "basic" or "bearer"; None = webhooks refused (403)
+    webhook_auth: str | None = None
+    webhook_user: str | None = None
+    webhook_password: str | None = field(default=None, repr=False)
+    webhook_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        self._check_webhook()
         if self.currency.strip().upper() != "GBP":
             raise ConfigurationError(
                 f"{PREFIX}CURRENCY is {self.currency!r}: DivideBuy lends in pounds (GBP) only."
@@ -94,6 +108,30 @@ class RecPlusConfig:
             raise ConfigurationError(
                 f"The REC+ write-back statuses {sorted(loop)} are also settle/refund statuses: "
                 "our own status write would settle or refund the order."
+            )
+
+    def _check_webhook(self) -> None:
+        auth = self.webhook_auth
+        if auth is None:
+            return
+        if auth not in WEBHOOK_AUTH_CHOICES:
+            raise ConfigurationError(f"{PREFIX}WEBHOOK_AUTH must be basic or bearer, not {auth!r}.")
+        if auth == "basic":
+            if not self.webhook_user or not self.webhook_password:
+                raise ConfigurationError(
+                    f"{PREFIX}WEBHOOK_AUTH is basic: set {PREFIX}WEBHOOK_USER and "
+                    f"{PREFIX}WEBHOOK_PASSWORD (the same as in REC+'s Admin > API Webhooks)."
+                )
+            secret, key = self.webhook_password, "WEBHOOK_PASSWORD"
+        else:
+            if not self.webhook_token:
+                raise ConfigurationError(
+                    f"{PREFIX}WEBHOOK_AUTH is bearer: set {PREFIX}WEBHOOK_TOKEN."
+                )
+            secret, key = self.webhook_token, "WEBHOOK_TOKEN"
+        if len(secret) < WEBHOOK_SECRET_MIN_LENGTH:
+            raise ConfigurationError(
+                f"{PREFIX}{key} must be at least {WEBHOOK_SECRET_MIN_LENGTH} characters long."
             )
 
     def status_for(self, trigger: str) -> str | None:
@@ -128,4 +166,20 @@ class RecPlusConfig:
             refund_statuses=_names(get("REFUND_STATUSES"), "REFUND_STATUSES") or frozenset(),
             write_statuses={key: _text(get(key)) for key in sorted(set(WRITE_TRIGGERS.values()))},
             sales_channel=_text(get("SALES_CHANNEL")),
+            webhook_auth=_webhook_auth(get),
+            webhook_user=_text(get("WEBHOOK_USER")),
+            webhook_password=_text(get("WEBHOOK_PASSWORD")),
+            webhook_token=_text(get("WEBHOOK_TOKEN")),
         )
+
+
+def _webhook_auth(get: Any) -> str | None:
+    """The configured scheme; when not named, the one whose credential is set (else None)."""
+    named = _text(get("WEBHOOK_AUTH"))
+    if named is not None:
+        return named.lower()
+    if _text(get("WEBHOOK_TOKEN")):
+        return "bearer"
+    if _text(get("WEBHOOK_USER")) or _text(get("WEBHOOK_PASSWORD")):
+        return "basic"
+    return None
