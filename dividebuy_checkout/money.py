@@ -77,7 +77,7 @@ def from_wire(value: Any) -> Decimal:
     """
     kind = type(value)
     if kind is Decimal and value.is_finite():
-        quantised = value.quantize(PENNY)
+        quantised: Decimal = value.quantize(PENNY)
         if quantised == value:
             return quantised
     elif kind is int:

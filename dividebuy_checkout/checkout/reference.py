@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 
 from .errors import BadReference
 
@@ -63,8 +64,11 @@ class ReferenceSigner:
         keys = [secret_keys] if isinstance(secret_keys, str | bytes) else list(secret_keys)
         if not keys or not all(keys):
             raise ValueError("A secret key is needed to sign checkout links.")
-        self._return = URLSafeTimedSerializer(keys, salt=RETURN_SALT)
-        self._start = URLSafeTimedSerializer(keys, salt=START_SALT)
+        # itsdangerous turns each key into bytes itself; its annotation takes all-str or
+        # all-bytes keys, so a mixed list is converted here exactly as it would convert it
+        signing_keys = [want_bytes(key) for key in keys]
+        self._return = URLSafeTimedSerializer(signing_keys, salt=RETURN_SALT)
+        self._start = URLSafeTimedSerializer(signing_keys, salt=START_SALT)
         self.return_max_age = int(return_max_age)
         self.start_max_age = int(start_max_age)
 

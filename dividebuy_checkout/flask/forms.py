@@ -52,7 +52,7 @@ def _choices(values: Iterable[str], prompt: str | None = None) -> list[Any]:
     return [choice("", prompt), *listed] if prompt else listed
 
 
-class PreviousAddressForm(Form):  # type: ignore[misc]
+class PreviousAddressForm(Form):
     """One previous address (a sub-form: the CSRF token is the outer form's)."""
 
     house_number = StringField("House number (optional)")

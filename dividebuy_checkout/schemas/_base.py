@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load
+from marshmallow.types import ErrorMessages
 
 from . import rules
 from .history import Today, resolve_today
@@ -53,7 +54,7 @@ def quietly(rule: rules.FieldRule, value: Any, *, today: Today = None) -> Any:
         return None
 
 
-class RuleField(fields.Field):
+class RuleField(fields.Field[Any]):
     """A marshmallow field whose checks and messages are a :class:`rules.FieldRule`.
 
     Required unless the rule is optional; a blank optional value loads as
@@ -63,7 +64,7 @@ class RuleField(fields.Field):
     def __init__(self, rule: rules.FieldRule, **kwargs: Any) -> None:
         kwargs.setdefault("required", not rule.optional)
         kwargs.setdefault("allow_none", rule.optional)
-        messages = {
+        messages: ErrorMessages = {
             "required": rule.required_message,
             "null": rule.required_message,
             "validator_failed": rule.required_message,
@@ -87,7 +88,7 @@ class ConfiguredNested(fields.Nested):
     def __init__(
         self, nested: type[QuoteSchemaBase], *, required_message: str | None = None, **kwargs: Any
     ) -> None:
-        messages = {"type": rules.NOT_A_GROUP, "validator_failed": rules.NOT_A_GROUP}
+        messages: ErrorMessages = {"type": rules.NOT_A_GROUP, "validator_failed": rules.NOT_A_GROUP}
         if required_message is not None:
             messages.update(required=required_message, null=required_message)
         super().__init__(nested, error_messages=messages, **kwargs)
@@ -106,7 +107,7 @@ class ConfiguredNested(fields.Nested):
         return self._schema
 
 
-def nested_list(nested: type[QuoteSchemaBase], *, required_message: str) -> fields.List:
+def nested_list(nested: type[QuoteSchemaBase], *, required_message: str) -> fields.List[Any]:
     """An optional list of *nested* objects; ``None`` loads as absent."""
     return fields.List(
         ConfiguredNested(nested),
@@ -128,7 +129,9 @@ class QuoteSchemaBase(Schema):
     for the missing field.
     """
 
-    error_messages: ClassVar[dict[str, str]] = {
+    # marshmallow's Schema declares error_messages as an instance attribute whose class-level
+    # default each subclass overrides, so it cannot be a ClassVar here
+    error_messages: dict[str, str] = {  # noqa: RUF012
         "unknown": rules.UNKNOWN_FIELD,
         "type": rules.NOT_A_GROUP,
     }

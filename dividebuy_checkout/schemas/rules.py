@@ -282,7 +282,9 @@ LAST_NAME_INVALID = (
 )
 
 
-def _name(value: Any, *, invalid: str, too_long: str, too_short: str | None, lo: int, hi: int):
+def _name(
+    value: Any, *, invalid: str, too_long: str, too_short: str | None, lo: int, hi: int
+) -> str:
     if not isinstance(value, str):
         raise _fail(invalid)
     text = clean_text(value).translate(_APOSTROPHES)
