@@ -28,6 +28,7 @@ from typing import Any, Protocol
 __all__ = [
     "CHECKOUT_EVENTS",
     "EVENTS",
+    "HOLD_REFUNDED",
     "ORDER_ON_HOLD",
     "ORDER_SETTLED",
     "PLATFORM_EVENT_PROCESSED",
@@ -38,6 +39,7 @@ __all__ = [
     "QUOTE_DECIDED",
     "QUOTE_DECLINED",
     "QUOTE_EXPIRED",
+    "QUOTE_ORPHANED",
     "REFUND_FAILED",
     "REFUND_ISSUED",
     "REFUND_UNKNOWN",
@@ -73,6 +75,18 @@ QUOTE_EXPIRED = "quote_expired"
 #: amounts no longer match the order, or a replaced quote was signed): a person must
 #: look. Payload: ``record``, ``reason`` (a sentence for the operator).
 ORDER_ON_HOLD = "order_on_hold"
+
+#: DivideBuy no longer knows the quote (404s past ``DIVIDEBUY_QUOTE_NOT_FOUND_LIMIT``, or
+#: past ``DIVIDEBUY_QUOTE_LIFETIME_HOURS``): the checkout is final as ``orphaned``, the order
+#: is not paid by it, and an operator should look in DivideBuy's portal. Payload:
+#: ``record``, ``reason``.
+QUOTE_ORPHANED = "quote_orphaned"
+
+#: An operator resolved a hold by refunding the held quote in full through the ledger
+#: (``resolve-hold --refund``): the order is not paid by it. Payload: ``record`` (now
+#: ``refunded``), ``refund`` (the ledger's ``RefundEntry``), ``reason``, ``actor``.
+#: (Resolving with ``--release`` sends ``quote_completed`` instead.)
+HOLD_REFUNDED = "hold_refunded"
 
 # -- back office: payload ``order_id`` (the shop's order id) --------------------------------
 
@@ -117,6 +131,8 @@ CHECKOUT_EVENTS: tuple[str, ...] = (
     QUOTE_CANCELLED,
     QUOTE_EXPIRED,
     ORDER_ON_HOLD,
+    QUOTE_ORPHANED,
+    HOLD_REFUNDED,
 )
 
 #: every event name the package sends; the Flask signals are generated from this

@@ -22,7 +22,11 @@ __all__ = ["amount_problem"]
 def amount_problem(quote: Quote, order: Order | None) -> str | None:
     """Why *quote* must not mark *order* paid, or ``None`` when the amounts agree."""
     if order is None:
-        return "DivideBuy completed the quote, but the order no longer exists in the shop"
+        # the order source returns None for an order paid another way, cancelled or gone
+        return (
+            "DivideBuy completed the quote, but the shop no longer offers the order for "
+            "payment (paid another way, cancelled or gone), so it may be paid twice"
+        )
     if quote.retailer_order_id != order.order_id:
         return (
             f"DivideBuy's quote is for order {quote.retailer_order_id}, "

@@ -19,7 +19,14 @@ calls. What the service guarantees:
   and a reconcile gets there first records it and notifies, the other sees that
   it lost and says nothing.
 - **Never silently paid.** A completed quote is compared with the order as the
-  shop holds it now; a mismatch puts it ``ON_HOLD``.
+  shop holds it now; a mismatch puts it ``ON_HOLD``. So does an order the shop no
+  longer offers for payment (paid another way), an applicant who is not the buyer,
+  and a quote the shop had moved on from (replaced, cancelled in the shop, expired
+  locally) that DivideBuy completed anyway: those are watched until DivideBuy
+  reports them final (see :mod:`.lifecycle`).
+- **Nothing trapped.** A quote DivideBuy no longer knows becomes ``ORPHANED``
+  after ``not_found_limit`` consecutive 404s, or at once past ``quote_lifetime``;
+  one still pending past its lifetime is ``EXPIRED`` locally (and still watched).
 """
 
 from __future__ import annotations
@@ -47,7 +54,14 @@ from ..errors import (
 )
 from ..events import Notify
 from ..models import CANCELLED, DECLINED, EXPIRED, Quote
-from ..orders import Applicant, Order, OrderSource, build_quote_payload
+from ..orders import (
+    Applicant,
+    Order,
+    OrderNotFinanceable,
+    OrderSource,
+    OrderSourceUnavailable,
+    build_quote_payload,
+)
 from ..schemas import flatten_errors, load_quote
 from ..schemas.history import Today
 from ..schemas.rules import DEFAULT_MIN_HISTORY_MONTHS
@@ -62,6 +76,14 @@ from .errors import (
     NotFinanceable,
     QuoteOutcomeUnknown,
     ShopOrderNotFound,
+)
+from .lifecycle import (
+    DEFAULT_NOT_FOUND_LIMIT,
+    DEFAULT_QUOTE_LIFETIME,
+    ZERO_TOTAL_REASON,
+    applicant_mismatch,
+    late_completion_reason,
+    sibling_hold_reason,
 )
 from .reference import ReferenceSigner, new_return_ref
 
@@ -89,12 +111,9 @@ _REPLACEABLE = (
     CheckoutStatus.DECLINED,
     CheckoutStatus.CANCELLED,
     CheckoutStatus.EXPIRED,
+    CheckoutStatus.ORPHANED,
 )
 _PAID = (CheckoutStatus.COMPLETED, CheckoutStatus.ON_HOLD)
-_SUPERSEDED_BUT_COMPLETED = (
-    "DivideBuy completed a quote that had been replaced by a newer one (the basket changed), "
-    "so the order may be financed twice"
-)
 
 
 @dataclass(frozen=True)
@@ -165,6 +184,9 @@ class CheckoutService:
         min_history_months: int = DEFAULT_MIN_HISTORY_MONTHS,
         today: Today = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        not_found_limit: int = DEFAULT_NOT_FOUND_LIMIT,
+        quote_lifetime: timedelta = DEFAULT_QUOTE_LIFETIME,
+        check_applicant: bool = True,
     ) -> None:
         if not callable(getattr(order_source, "get_order", None)):
             raise TypeError("The order source must have a get_order(order_id) method.")
@@ -177,6 +199,14 @@ class CheckoutService:
         self.min_history_months = min_history_months
         self.today = today
         self._clock = clock
+        if not_found_limit < 1:
+            raise ValueError("not_found_limit must be at least 1.")
+        #: consecutive 404s for a quote before its checkout is final as ``orphaned``
+        self.not_found_limit = not_found_limit
+        #: past this age a quote unknown to DivideBuy is orphaned, a pending one expired locally
+        self.quote_lifetime = quote_lifetime
+        #: hold a completed quote whose applicant's surname or postcode is not the order's
+        self.check_applicant = check_applicant
         #: DivideBuy's terms: the app's shared source (one cache with the widgets), or our own
         self.terms = terms or TermsSource(client, ttl=terms_ttl)
         # Submits for one order run one at a time in this process (striped locks: bounded
@@ -198,10 +228,27 @@ class CheckoutService:
     # -- reading ------------------------------------------------------------------------------
 
     def get_order(self, order_id: str) -> Order:
-        """The order as the shop holds it now; :class:`ShopOrderNotFound` if there is none."""
-        order = self.order_source.get_order(order_id)
+        """The order as the shop holds it now, if it may be financed now.
+
+        Raises :class:`ShopOrderNotFound` when the source returns ``None`` (no such
+        order, or not payable any more: paid another way, cancelled, shipped),
+        :class:`NotFinanceable` for an :class:`~dividebuy_checkout.orders.OrderNotFinanceable`
+        or a total of £0.00 (nothing to lend: no quote is sent), and lets
+        :class:`~dividebuy_checkout.orders.OrderSourceUnavailable` through (the
+        shop's platform is down: a "try again" page; its detail is logged here).
+        """
+        try:
+            order = self.order_source.get_order(order_id)
+        except OrderNotFinanceable as exc:
+            log.info("Order %s cannot be financed: %s", order_id, exc)
+            raise NotFinanceable(exc.reason) from None
+        except OrderSourceUnavailable as exc:
+            log.warning("The shop's orders could not be read for order %s: %s", order_id, exc)
+            raise
         if order is None:
             raise ShopOrderNotFound(order_id)
+        if order.credit_amount <= 0:
+            raise NotFinanceable(ZERO_TOTAL_REASON)
         return order
 
     def offer(self, order: Order) -> Offer:
@@ -249,6 +296,40 @@ class CheckoutService:
         """The order a start link names; :class:`BadReference` or :class:`ShopOrderNotFound`."""
         return self.get_order(self.signer.verify_start(token))
 
+    def order_id_for_start(self, token: str) -> str:
+        """The order id a start link names (:class:`BadReference`); the order is not read."""
+        return self.signer.verify_start(token)
+
+    def holds(self, order_id: str) -> list[CheckoutRecord]:
+        """The order's checkouts on hold, oldest first (only resolve-hold clears them)."""
+        return [r for r in self.store.for_order(order_id) if r.status is CheckoutStatus.ON_HOLD]
+
+    def cancel_application(self, order_id: str, *, source: str = "shop") -> CheckoutRecord | None:
+        """Give up the order's open DivideBuy application in the shop, so it can be paid otherwise.
+
+        The pending (or referred) checkout becomes ``cancelled`` here and is
+        announced (``quote_cancelled``); DivideBuy is not told (its API has no
+        cancel call), so reconcile keeps watching the quote: if the shopper signs
+        it later, the completion goes ``on_hold``, never silently paid. Returns
+        the cancelled checkout, or ``None`` when there was nothing pending.
+        """
+        live = self.store.live_for_order(order_id)
+        if live is None or live.status is not CheckoutStatus.PENDING:
+            return None
+        moved = self.store.transition(
+            live.quote_id,
+            CheckoutStatus.CANCELLED,
+            source=source,
+            note="application cancelled in the shop; still watched at DivideBuy",
+        )
+        if moved is None:
+            return None
+        log.info(
+            "Order %s: DivideBuy application %s cancelled in the shop", order_id, live.quote_id
+        )
+        self._notify(events.QUOTE_CANCELLED, moved)
+        return moved
+
     def return_token(self, record: CheckoutRecord) -> str | None:
         """The signed reference of a checkout's return page (``None`` if it has none)."""
         ref = self.store.return_ref(record.quote_id)
@@ -293,6 +374,7 @@ class CheckoutService:
         token = self.signer.sign_return(order_id, return_ref)
         body = self._validated(order, applicant, offer, token, ip_address, return_url)
         term = int(body["order"]["selected_instalment_term"])
+        mismatch = applicant_mismatch(order, body["customer"]) if self.check_applicant else None
 
         if live is not None and _same_request(live, order, term):
             reused = self._reuse(live)
@@ -318,6 +400,7 @@ class CheckoutService:
                 supersede=live.quote_id if live is not None else None,
                 supersede_expected=_REPLACEABLE,
                 return_ref=return_ref,
+                applicant_mismatch=mismatch,
             )
         except DuplicateLiveCheckout:
             # Another process recorded a quote for this order first (or the live one
@@ -418,7 +501,7 @@ class CheckoutService:
         record = self.store.by_return_ref(ref.return_ref)
         if record is None or record.order_id != ref.order_id:
             raise BadReference("foreign")
-        if record.status not in (CheckoutStatus.PENDING, CheckoutStatus.SUPERSEDED):
+        if not record.open_at_dividebuy:
             return ReturnOutcome(record, checked=True)
         try:
             return ReturnOutcome(self.refresh(record, source="return"), checked=True)
@@ -430,15 +513,18 @@ class CheckoutService:
     def reconcile(
         self, *, older_than: timedelta = timedelta(0), limit: int | None = None
     ) -> ReconcileReport:
-        """Ask DivideBuy about every pending checkout and record what changed.
+        """Ask DivideBuy about every watched checkout and record what changed.
 
         A main path, not a fallback: a REFERRED application finishes when its
         guarantor applies, and a shopper may close the tab at DivideBuy or sign
-        days later. *older_than* skips quotes created more recently (the shopper
-        is probably still at DivideBuy); *limit* caps the calls in one run.
+        days later. Watched: every pending checkout, and every quote the shop
+        moved on from (replaced, cancelled in the shop, expired locally) until
+        DivideBuy reports it final. *older_than* skips quotes created more
+        recently (the shopper is probably still at DivideBuy); *limit* caps the
+        calls in one run.
         """
         cutoff = self._clock() - older_than
-        due = [r for r in self.store.with_status(CheckoutStatus.PENDING) if r.created_at <= cutoff]
+        due = [r for r in self.store.watched() if r.created_at <= cutoff]
         if limit is not None:
             due = due[:limit]
         report = ReconcileReport(checked=len(due))
@@ -448,7 +534,9 @@ class CheckoutService:
             except DivideBuyUnavailable as exc:
                 report.failed.append((record, str(exc)))
                 continue
-            if after.status is not record.status:
+            if after.status is not record.status or after.open_at_dividebuy is not (
+                record.open_at_dividebuy
+            ):
                 report.changed.append((record, after))
         return report
 
@@ -460,49 +548,87 @@ class CheckoutService:
             quote = self.client.get_quote(record.quote_id)
         except NotFoundError:
             log.error("DivideBuy has no quote %s (order %s)", record.quote_id, record.order_id)
+            orphaned = self._not_found(record, source=source)
+            if orphaned is not None:
+                return orphaned
             raise DivideBuyUnavailable("DivideBuy does not know this quote.") from None
         except DivideBuyError as exc:
             log.warning("Could not read quote %s: %s", record.quote_id, exc)
             raise DivideBuyUnavailable(
                 "We could not reach DivideBuy to check your application just now."
             ) from None
+        if record.not_found_count:
+            self.store.record_lookup(record.quote_id, found=True)
         return self.apply(record, quote, source=source)
+
+    def _past_lifetime(self, record: CheckoutRecord) -> bool:
+        return self._clock() - record.created_at > self.quote_lifetime
+
+    def _not_found(self, record: CheckoutRecord, *, source: str) -> CheckoutRecord | None:
+        """Count a 404; past the limit (or the quote's lifetime) the checkout is final.
+
+        A pending checkout becomes ``orphaned`` and is announced for the operator;
+        one the shop had moved on from is simply no longer watched. ``None``
+        while it is still worth asking again.
+        """
+        count = self.store.record_lookup(record.quote_id, found=False)
+        if count < self.not_found_limit and not self._past_lifetime(record):
+            return None
+        reason = (
+            f"DivideBuy answered 'not found' for quote {record.quote_id} {count} time(s) in a "
+            "row; the checkout is final and the order is not paid by it: check DivideBuy's portal"
+        )
+        if record.status is not CheckoutStatus.PENDING:
+            self.store.stop_watching(record.quote_id, source=source, note=reason)
+            return self.store.get(record.quote_id) or record
+        moved = self.store.transition(
+            record.quote_id,
+            CheckoutStatus.ORPHANED,
+            source=source,
+            note=reason,
+            open_at_dividebuy=False,
+        )
+        if moved is None:
+            return self.store.get(record.quote_id) or record
+        log.error("Checkout %s (order %s) orphaned: %s", moved.quote_id, moved.order_id, reason)
+        self._notify(events.QUOTE_ORPHANED, moved, reason=reason)
+        return moved
 
     def apply(self, record: CheckoutRecord, quote: Quote, *, source: str) -> CheckoutRecord:
         """Record what *quote* (just read from DivideBuy) means for *record*, once."""
         if quote.is_pending:
-            return record
-        if record.status is CheckoutStatus.PENDING:
-            expected: tuple[CheckoutStatus, ...] = (CheckoutStatus.PENDING,)
-        elif record.status is CheckoutStatus.SUPERSEDED and quote.is_completed:
-            expected = (CheckoutStatus.SUPERSEDED,)
-        else:
-            return record
-        fields: dict[str, Any] = {}
+            return self._still_pending(record, source=source)
+        if record.status is not CheckoutStatus.PENDING:
+            return self._moved_on(record, quote, source=source)
+        fields: dict[str, Any] = {"open_at_dividebuy": False}
         if quote.decision:
             fields["decision"] = quote.decision
         reason: str | None = None
         if quote.is_completed:
-            if record.status is CheckoutStatus.SUPERSEDED:
-                reason = _SUPERSEDED_BUT_COMPLETED
-            else:
-                try:
-                    reason = amount_problem(quote, self.order_source.get_order(record.order_id))
-                except Exception:  # the shop's own order store failed: decide later, not now
-                    log.exception("Could not read order %s for the amount check", record.order_id)
-                    return record
+            try:
+                reason = self._completion_problem(record, quote)
+            except _DecideLater:
+                return record
             target = CheckoutStatus.ON_HOLD if reason else CheckoutStatus.COMPLETED
             # DivideBuy's order id: settlement and refunds need it, on hold or not.
             fields.update(dividebuy_order_id=quote.order_ref_id, hold_reason=reason)
         else:
             target = _FINAL[quote.status]
+        note = reason or f"DivideBuy reports the quote {quote.status}"
+        return self._record_move(record, target, (record.status,), source, note, reason, fields)
+
+    def _record_move(
+        self,
+        record: CheckoutRecord,
+        target: CheckoutStatus,
+        expected: tuple[CheckoutStatus, ...],
+        source: str,
+        note: str,
+        reason: str | None,
+        fields: dict[str, Any],
+    ) -> CheckoutRecord:
         moved = self.store.transition(
-            record.quote_id,
-            target,
-            expected=expected,
-            source=source,
-            note=reason or f"DivideBuy reports the quote {quote.status}",
-            **fields,
+            record.quote_id, target, expected=expected, source=source, note=note, **fields
         )
         if moved is None:  # someone else recorded it first: they announce it
             return self.store.get(record.quote_id) or record
@@ -520,6 +646,57 @@ class CheckoutService:
         self._notify(_EVENT_FOR[moved.status], moved, **extra)
         return moved
 
+    def _completion_problem(self, record: CheckoutRecord, quote: Quote) -> str | None:
+        """Why a completed quote of a pending checkout must not mark the order paid.
+
+        Asks the order source (is the order still payable, for these amounts?),
+        then the applicant check made at submit, then the order's other checkouts
+        (one on hold or already paid holds this one too). Raises
+        :class:`_DecideLater` when the shop's orders cannot be read just now.
+        """
+        try:
+            order: Order | None = self.order_source.get_order(record.order_id)
+        except OrderNotFinanceable as exc:
+            return f"DivideBuy completed the quote, but the order cannot be financed: {exc.reason}"
+        except Exception:  # the shop's own order store failed: decide later, not now
+            log.exception("Could not read order %s for the completion checks", record.order_id)
+            raise _DecideLater() from None
+        problems = [amount_problem(quote, order)]
+        if self.check_applicant:
+            problems.append(record.applicant_mismatch)
+        problems.append(sibling_hold_reason(record, self.store.for_order(record.order_id)))
+        return "; ".join(p for p in problems if p) or None
+
+    def _still_pending(self, record: CheckoutRecord, *, source: str) -> CheckoutRecord:
+        """DivideBuy still says pending: past the quote's lifetime it expires here (watched)."""
+        if record.status is not CheckoutStatus.PENDING or not self._past_lifetime(record):
+            return record
+        note = "still pending at DivideBuy past the quote's lifetime: expired here, still watched"
+        return self._record_move(
+            record, CheckoutStatus.EXPIRED, (CheckoutStatus.PENDING,), source, note, None, {}
+        )
+
+    def _moved_on(self, record: CheckoutRecord, quote: Quote, *, source: str) -> CheckoutRecord:
+        """A quote the shop had moved on from is final at DivideBuy: hold it or stop watching."""
+        if not record.open_at_dividebuy:
+            return record
+        if not quote.is_completed:
+            self.store.stop_watching(
+                record.quote_id, source=source, note=f"DivideBuy reports the quote {quote.status}"
+            )
+            return self.store.get(record.quote_id) or record
+        reason = late_completion_reason(record)
+        fields = {
+            "open_at_dividebuy": False,
+            "dividebuy_order_id": quote.order_ref_id,
+            "hold_reason": reason,
+        }
+        if quote.decision:
+            fields["decision"] = quote.decision
+        return self._record_move(
+            record, CheckoutStatus.ON_HOLD, (record.status,), source, reason, reason, fields
+        )
+
     def _notify(self, event: str, record: CheckoutRecord, **extra: Any) -> None:
         try:
             self.notify(event, record=record, **extra)
@@ -527,6 +704,10 @@ class CheckoutService:
             # Already recorded: a failing listener must not turn a paid order into an error
             # page. The record stays the source of truth (status(), pending_finance_order_ids()).
             log.exception("A listener of %s failed for order %s", event, record.order_id)
+
+
+class _DecideLater(Exception):
+    """The completion checks could not be made now: leave the checkout pending."""
 
 
 def _web_address(url: str | None) -> str | None:

@@ -85,6 +85,10 @@ class CheckoutStore(Protocol):
         """Every status change of the checkout, oldest first."""
         ...
 
+    def watched(self) -> list[CheckoutRecord]:
+        """Checkouts DivideBuy may still complete (``open_at_dividebuy``), oldest first."""
+        ...
+
     # -- writing
 
     def add(
@@ -103,6 +107,7 @@ class CheckoutStore(Protocol):
         source: str = "checkout",
         return_ref: str | None = None,
         supersede_expected: Iterable[CheckoutStatus] | None = None,
+        applicant_mismatch: str | None = None,
     ) -> CheckoutRecord:
         """Record a new quote as the order's live one, superseding *supersede* atomically."""
         ...
@@ -115,9 +120,24 @@ class CheckoutStore(Protocol):
         expected: Iterable[CheckoutStatus] = (CheckoutStatus.PENDING,),
         source: str,
         note: str | None = None,
+        actor: str | None = None,
+        make_live: bool = False,
         **fields: Any,
     ) -> CheckoutRecord | None:
-        """Move a checkout from one of *expected* to *to_status*; ``None`` if it was not there."""
+        """Move a checkout from one of *expected* to *to_status*; ``None`` if it was not there.
+
+        *make_live*: the checkout becomes the order's live one, the current live one
+        superseded in the same transaction (:class:`~.errors.DuplicateLiveCheckout`
+        when that one is paid).
+        """
+        ...
+
+    def record_lookup(self, quote_id: str, *, found: bool) -> int:
+        """Count consecutive 404s for *quote_id* (*found* resets); the count now."""
+        ...
+
+    def stop_watching(self, quote_id: str, *, source: str, note: str) -> bool:
+        """Clear ``open_at_dividebuy`` (DivideBuy reported the quote final); audited once."""
         ...
 
 

@@ -49,6 +49,10 @@ class CheckoutStatus(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     SUPERSEDED = "superseded"
+    #: DivideBuy no longer knows the quote (404s past the limit, or past its lifetime)
+    ORPHANED = "orphaned"
+    #: a held quote an operator resolved by refunding it in full (resolve-hold --refund)
+    REFUNDED = "refunded"
 
     @property
     def is_final(self) -> bool:
@@ -73,6 +77,12 @@ class CheckoutRecord:
     hold_reason: str | None
     created_at: datetime
     updated_at: datetime
+    #: DivideBuy may still complete the quote although the shop moved on: reconcile watches it
+    open_at_dividebuy: bool = False
+    #: consecutive 404s from DivideBuy for this quote
+    not_found_count: int = 0
+    #: why the applicant may not be the buyer (decided at submit; no application data kept)
+    applicant_mismatch: str | None = None
 
     @property
     def live(self) -> bool:
@@ -89,6 +99,8 @@ class Transition:
     source: str
     note: str | None
     at: datetime
+    #: who made the change when a person did (resolve-hold), else ``None``
+    actor: str | None = None
 
 
 # -- the ledger ------------------------------------------------------------------------------

@@ -21,9 +21,11 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    and_,
     create_engine,
     event,
     insert,
+    or_,
     select,
     update,
 )
@@ -149,9 +151,15 @@ class SqlStore(SqlLedger):
                 .order_by(transitions.c.id)
             ).all()
         return [
-            Transition(r.quote_id, r.from_status, r.to_status, r.source, r.note, as_utc(r.at))
+            Transition(
+                r.quote_id, r.from_status, r.to_status, r.source, r.note, as_utc(r.at), r.actor
+            )
             for r in rows
         ]
+
+    def watched(self) -> list[CheckoutRecord]:
+        """Checkouts DivideBuy may still complete (pending, or the shop moved on): oldest first."""
+        return self._many(_WATCHED)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -171,6 +179,7 @@ class SqlStore(SqlLedger):
         source: str = "checkout",
         return_ref: str | None = None,
         supersede_expected: Iterable[CheckoutStatus] | None = None,
+        applicant_mismatch: str | None = None,
     ) -> CheckoutRecord:
         """Record a new quote as the order's live one (superseding *supersede* atomically).
 
@@ -193,6 +202,9 @@ class SqlStore(SqlLedger):
             "return_ref": return_ref,
             "created_at": now,
             "updated_at": now,
+            "open_at_dividebuy": status is CheckoutStatus.PENDING,
+            "not_found_count": 0,
+            "applicant_mismatch": applicant_mismatch,
         }
         try:
             with self.engine.begin() as conn:
@@ -231,17 +243,90 @@ class SqlStore(SqlLedger):
         expected: Iterable[CheckoutStatus] = (CheckoutStatus.PENDING,),
         source: str,
         note: str | None = None,
+        actor: str | None = None,
+        make_live: bool = False,
         **fields: Any,
     ) -> CheckoutRecord | None:
         """Move a checkout to *to_status* if it is in one of *expected*; record it once.
 
         Returns the updated record, or ``None`` when the checkout was not in an
         expected state (someone else already moved it): the caller then signals
-        nothing.
+        nothing. *actor* names the person behind the change (audited). With
+        *make_live*, a checkout that is not the order's live one becomes it in the
+        same transaction, the current live one being superseded; raises
+        :class:`DuplicateLiveCheckout` when that one is paid (completed or on hold).
         """
         with self.engine.begin() as conn:
-            moved = self._move(conn, quote_id, to_status, list(expected), source, note, **fields)
+            if make_live:
+                self._take_live(conn, quote_id, source, actor)
+            moved = self._move(
+                conn, quote_id, to_status, list(expected), source, note, actor=actor, **fields
+            )
         return self.get(quote_id) if moved else None
+
+    def _take_live(self, conn: Connection, quote_id: str, source: str, actor: str | None) -> None:
+        row = conn.execute(select(checkouts).where(checkouts.c.quote_id == quote_id)).first()
+        if row is None or row.live_order_id is not None:
+            return
+        live = conn.execute(
+            select(checkouts).where(checkouts.c.live_order_id == row.order_id)
+        ).first()
+        if live is not None:
+            if live.status in (CheckoutStatus.COMPLETED.value, CheckoutStatus.ON_HOLD.value):
+                raise DuplicateLiveCheckout(row.order_id)
+            self._move(
+                conn,
+                live.quote_id,
+                CheckoutStatus.SUPERSEDED,
+                None,
+                source,
+                f"replaced by quote {quote_id}, released from hold",
+                actor=actor,
+            )
+        conn.execute(
+            update(checkouts)
+            .where(checkouts.c.quote_id == quote_id)
+            .values(live_order_id=row.order_id)
+        )
+
+    def record_lookup(self, quote_id: str, *, found: bool) -> int:
+        """Count consecutive 404s for *quote_id* (*found* resets the count); the count now."""
+        value = 0 if found else checkouts.c.not_found_count + 1
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(checkouts)
+                .where(checkouts.c.quote_id == quote_id)
+                .values(not_found_count=value)
+            )
+            count = conn.execute(
+                select(checkouts.c.not_found_count).where(checkouts.c.quote_id == quote_id)
+            ).scalar_one_or_none()
+        return int(count or 0)
+
+    def stop_watching(self, quote_id: str, *, source: str, note: str) -> bool:
+        """DivideBuy reports the quote final (or forgot it): stop reconciling it. Audited once."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(checkouts.c.status).where(checkouts.c.quote_id == quote_id, _WATCHED)
+            ).first()
+            if row is None:
+                return False
+            conn.execute(
+                update(checkouts)
+                .where(checkouts.c.quote_id == quote_id)
+                .values(open_at_dividebuy=False, updated_at=utc_now())
+            )
+            conn.execute(
+                insert(transitions).values(
+                    quote_id=quote_id,
+                    from_status=row.status,
+                    to_status=row.status,
+                    source=source,
+                    note=note,
+                    at=utc_now(),
+                )
+            )
+        return True
 
     def _move(
         self,
@@ -251,6 +336,8 @@ class SqlStore(SqlLedger):
         expected: list[CheckoutStatus] | None,
         source: str,
         note: str | None,
+        *,
+        actor: str | None = None,
         **fields: Any,
     ) -> bool:
         current = conn.execute(
@@ -279,9 +366,21 @@ class SqlStore(SqlLedger):
                 source=source,
                 note=note,
                 at=now,
+                actor=actor,
             )
         )
         return True
+
+
+#: DivideBuy may still complete these: pending, or moved on by the shop while still open there
+#: (NULL: a row from before the flag, pending or replaced: asked once more)
+_WATCHED = or_(
+    checkouts.c.open_at_dividebuy.is_(True),
+    and_(
+        checkouts.c.open_at_dividebuy.is_(None),
+        checkouts.c.status.in_([CheckoutStatus.PENDING.value, CheckoutStatus.SUPERSEDED.value]),
+    ),
+)
 
 
 def _record(row: Any) -> CheckoutRecord:
@@ -299,4 +398,13 @@ def _record(row: Any) -> CheckoutRecord:
         hold_reason=row.hold_reason,
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
+        open_at_dividebuy=_open_at_dividebuy(row),
+        not_found_count=int(row.not_found_count or 0),
+        applicant_mismatch=row.applicant_mismatch,
     )
+
+
+def _open_at_dividebuy(row: Any) -> bool:
+    if row.open_at_dividebuy is None:  # a row from before the flag: see _WATCHED
+        return row.status in (CheckoutStatus.PENDING.value, CheckoutStatus.SUPERSEDED.value)
+    return bool(row.open_at_dividebuy)

@@ -61,6 +61,16 @@ checkouts = Table(
     Column("return_ref", String(64), nullable=True, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # True while DivideBuy may still complete the quote although the shop has moved on
+    # (replaced, cancelled in the shop, expired locally): reconcile keeps reading it until
+    # DivideBuy reports it final, so a late signature is caught and put on hold. NULL
+    # (rows from before this column) is read as "ask DivideBuy once more".
+    Column("open_at_dividebuy", Boolean, nullable=True),
+    # consecutive 404s from GET /quotes/{id}: past DIVIDEBUY_QUOTE_NOT_FOUND_LIMIT it is orphaned
+    Column("not_found_count", Integer, nullable=False, server_default="0"),
+    # why the applicant may not be the buyer (surname or postcode differ from the order's
+    # billing details), decided at submit time; the application itself is never stored
+    Column("applicant_mismatch", Text, nullable=True),
     UniqueConstraint("live_order_id", name="uq_dividebuy_one_live_quote_per_order"),
 )
 
@@ -81,6 +91,8 @@ transitions = Table(
     Column("source", String(32), nullable=False),
     Column("note", Text, nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
+    # who made the change when a person did (resolve-hold: "cli:alice", "api-key"), else NULL
+    Column("actor", String(64), nullable=True),
 )
 
 #: one row per settled (or being settled) order: the ledger's settlement side

@@ -220,7 +220,8 @@ def _quote(**changes: Any) -> Quote:
 def test_the_amount_check_names_what_differs():
     assert amount_problem(_quote(), make_order()) is None
     assert amount_problem(_quote(), None) == (
-        "DivideBuy completed the quote, but the order no longer exists in the shop"
+        "DivideBuy completed the quote, but the shop no longer offers the order for payment "
+        "(paid another way, cancelled or gone), so it may be paid twice"
     )
     assert "for order 2002" in amount_problem(_quote(retailer_order_id="2002"), make_order())
     upfront = amount_problem(_quote(), make_order(upfront_payment="100.00"))
