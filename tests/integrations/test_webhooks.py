@@ -1,0 +1,253 @@
+"""REC+ webhooks end to end over loopback: the fake delivers, the app records once, the
+sandbox settles or refunds once. Every refusal leaves the inbox empty."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from dividebuy_checkout.integrations.recplus.fake import DeliveryMode, RecPlusFakeServer
+
+from dividebuy_checkout.money import dumps
+from dividebuy_checkout.sandbox import SandboxServer
+from dividebuy_checkout.sandbox.faults import Fault
+from dividebuy_checkout.store import CheckoutStatus
+from dividebuy_checkout.store.inbox import EventStatus
+
+from .platform_app import (
+    HOOK_PASSWORD,
+    HOOK_TOKEN,
+    HOOK_USER,
+    ORDER,
+    REFUND,
+    SETTLE,
+    PlatformShop,
+    build_platform_shop,
+)
+
+
+@pytest.fixture
+def make_shop(sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path) -> Iterator[Any]:
+    made: list[PlatformShop] = []
+
+    def build(**extra: Any) -> PlatformShop:
+        shop = build_platform_shop(sandbox, recplus, tmp_path, **extra)
+        made.append(shop)
+        return shop
+
+    yield build
+    for shop in made:
+        shop.stop()
+
+
+@pytest.fixture
+def shop(make_shop: Any) -> PlatformShop:
+    return make_shop()
+
+
+def basic(user: str = HOOK_USER, password: str = HOOK_PASSWORD) -> dict[str, str]:
+    pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {pair}", "Content-Type": "application/json"}
+
+
+def wrapped(shop: PlatformShop, order_id: str = ORDER, **changes: Any) -> bytes:
+    order = shop.recplus.state.get_order(order_id) or {"id": int(order_id), "lines": []}
+    return dumps({"event": "update.order", "data": {**order, **changes}})
+
+
+def post(
+    shop: PlatformShop, body: bytes, headers: dict[str, str], path: str = ""
+) -> httpx.Response:
+    return httpx.post(shop.webhook_url + path, content=body, headers=headers, timeout=20)
+
+
+# -- settle and refund, once ------------------------------------------------------------------
+
+
+def test_update_order_delivered_three_times_settles_once(shop: PlatformShop) -> None:
+    shop.completed_checkout()
+    shop.subscribe()
+    shop.recplus.state.webhooks.set_mode(DeliveryMode(duplicate=3))
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    deliveries = shop.recplus.state.webhooks.deliveries
+    assert [d.status for d in deliveries] == [200, 200, 200]
+    assert shop.settle_calls() == 1
+    [row] = shop.inbox()
+    assert (row.event_key, row.status) == (f"settle:{ORDER}", EventStatus.DONE), row.note
+
+
+def test_update_order_delivered_twice_concurrently_settles_once(shop: PlatformShop) -> None:
+    shop.completed_checkout()
+    shop.recplus.state.set_status(ORDER, SETTLE)  # no subscription yet: nothing delivered
+    body = wrapped(shop)
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def deliver() -> None:
+        start.wait()
+        answers.append(post(shop, body, basic()).status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers == [200, 200]
+    assert shop.settle_calls() == 1
+    assert [r.status for r in shop.inbox()] == [EventStatus.DONE]
+
+
+def test_unwrapped_body_at_the_event_url_settles(shop: PlatformShop) -> None:
+    shop.completed_checkout()
+    shop.subscribe(wrap=False)
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    assert shop.settle_calls() == 1
+
+
+def test_a_refunded_status_refunds_once(shop: PlatformShop) -> None:
+    shop.completed_checkout()
+    shop.subscribe()
+    shop.recplus.state.webhooks.set_mode(DeliveryMode(duplicate=2))
+    shop.recplus.state.set_status(ORDER, REFUND)
+    shop.recplus.state.set_status(ORDER, "Processing")
+    shop.recplus.state.set_status(ORDER, REFUND)  # refunded again later: same action key
+    assert shop.refund_calls() == 1
+    [row] = shop.inbox()
+    assert (row.event_key, row.status) == (f"refund-full:{ORDER}", EventStatus.DONE)
+    assert row.refund_id is not None
+
+
+def test_a_forged_body_cannot_invent_a_status(shop: PlatformShop) -> None:
+    """The body says dispatched, REC+ says awaiting payment: the re-read wins."""
+    shop.completed_checkout()
+    answer = post(shop, wrapped(shop, status=SETTLE), basic())
+    assert answer.status_code == 200
+    assert shop.settle_calls() == 0 and shop.inbox() == []
+
+
+def test_dispatched_while_pending_is_deferred_then_settled_by_events_process(
+    shop: PlatformShop,
+) -> None:
+    record = shop.pending_checkout()
+    shop.subscribe()
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    [row] = shop.inbox()
+    assert row.status is EventStatus.DEFERRED and shop.settle_calls() == 0
+    httpx.post(
+        f"{shop.sandbox.url}/_sandbox/quotes/{record.quote_id}/complete", timeout=10
+    ).raise_for_status()
+    shop.store.transition(record.quote_id, CheckoutStatus.COMPLETED, source="test")
+    shop.platform.inbox.retry_event(row.id)
+    run = shop.platform.processor.process_due()
+    assert run.counts == {"done": 1}
+    assert shop.settle_calls() == 1
+
+
+# -- what is refused, and what is ignored ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/json"},
+        basic(password="wrong-password-0123456789"),
+        basic(user="someone-else"),
+        {"Authorization": f"Bearer {HOOK_PASSWORD}", "Content-Type": "application/json"},
+        {"Authorization": "Basic !!!not-base64", "Content-Type": "application/json"},
+    ],
+    ids=["missing", "wrong-password", "wrong-user", "wrong-scheme", "garbled"],
+)
+def test_a_bad_or_missing_credential_is_401_and_nothing_is_recorded(
+    shop: PlatformShop, headers: dict[str, str]
+) -> None:
+    shop.completed_checkout()
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    answer = post(shop, wrapped(shop), headers)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Basic")
+    assert shop.inbox() == [] and shop.settle_calls() == 0
+
+
+def test_bearer_credential(make_shop: Any) -> None:
+    shop = make_shop(
+        DIVIDEBUY_RECPLUS_WEBHOOK_AUTH="bearer", DIVIDEBUY_RECPLUS_WEBHOOK_TOKEN=HOOK_TOKEN
+    )
+    shop.completed_checkout()
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    wrong = {
+        "Authorization": "Bearer not-the-token-at-all-0000",
+        "Content-Type": "application/json",
+    }
+    assert post(shop, wrapped(shop), wrong).status_code == 401
+    assert shop.inbox() == []
+    right = {"Authorization": f"Bearer {HOOK_TOKEN}", "Content-Type": "application/json"}
+    assert post(shop, wrapped(shop), right).status_code == 200
+    assert shop.settle_calls() == 1
+
+
+def test_no_credential_configured_refuses_every_delivery(make_shop: Any) -> None:
+    shop = make_shop(
+        DIVIDEBUY_RECPLUS_WEBHOOK_AUTH=None,
+        DIVIDEBUY_RECPLUS_WEBHOOK_USER=None,
+        DIVIDEBUY_RECPLUS_WEBHOOK_PASSWORD=None,
+    )
+    answer = post(shop, wrapped(shop), basic())
+    assert answer.status_code == 403 and answer.json()["error"] == "not_configured"
+    assert post(shop, b"{}", basic(), path="/../nowhere").status_code == 404
+
+
+def test_a_10_mb_body_is_413(shop: PlatformShop) -> None:
+    body = b'{"pad": "' + b"x" * (10 * 1024 * 1024) + b'"}'
+    answer = post(shop, body, basic())
+    assert answer.status_code == 413 and answer.json()["error"] == "too_large"
+    assert shop.inbox() == []
+
+
+def test_xml_is_415(shop: PlatformShop) -> None:
+    shop.completed_checkout()
+    shop.subscribe(format="xml")
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    assert [d.status for d in shop.recplus.state.webhooks.deliveries] == [415]
+    assert shop.inbox() == [] and shop.settle_calls() == 0
+
+
+def test_a_json_array_is_400(shop: PlatformShop) -> None:
+    assert post(shop, b"[1, 2]", basic()).status_code == 400
+    assert post(shop, b"{not json", basic()).status_code == 400
+
+
+def test_an_unknown_order_is_ignored_without_any_call(shop: PlatformShop) -> None:
+    """Order 500001 has no DivideBuy checkout here: no REC+ re-read, no DivideBuy call."""
+    before = shop.sandbox_state()["calls"]
+    reads = shop.recplus.state.calls("ORDER_GET")
+    shop.subscribe()
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    [delivery] = shop.recplus.state.webhooks.deliveries
+    assert delivery.status == 200
+    assert shop.recplus.state.calls("ORDER_GET") == reads
+    assert shop.sandbox_state()["calls"] == before
+    assert shop.inbox() == []
+
+
+def test_not_an_order_is_ignored(shop: PlatformShop) -> None:
+    answer = post(shop, dumps({"event": "update.product", "data": {"id": 58661}}), basic())
+    assert answer.status_code == 200 and answer.json()["ignored"] == 1
+
+
+def test_recplus_down_during_the_re_read_is_503_and_nothing_is_recorded(
+    shop: PlatformShop,
+) -> None:
+    shop.completed_checkout()
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    shop.recplus.state.arm_fault("ORDER_GET", Fault(kind="status", status=503), times=5)
+    answer = post(shop, wrapped(shop), basic())
+    assert answer.status_code == 503 and answer.json()["error"] == "not_recorded"
+    assert shop.inbox() == [] and shop.settle_calls() == 0
+    shop.recplus.state.clear_faults()
+    assert post(shop, wrapped(shop), basic()).status_code == 200  # the redelivery works
+    assert shop.settle_calls() == 1
