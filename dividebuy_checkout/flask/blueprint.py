@@ -16,7 +16,7 @@ from types import ModuleType
 from flask import Blueprint, Flask
 
 from ..config import declare
-from . import backoffice, checkout, webhooks, widgets
+from . import backoffice, bridge, checkout, webhooks, widgets
 from .extension import DivideBuyState
 
 __all__ = ["PARTS", "build"]
@@ -27,6 +27,7 @@ PARTS: tuple[tuple[str, ModuleType], ...] = (
     ("widgets", widgets),
     ("backoffice", backoffice),
     ("webhooks", webhooks),
+    ("bridge", bridge),
 )
 
 for _section, _part in PARTS:
