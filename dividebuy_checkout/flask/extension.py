@@ -259,9 +259,12 @@ def _configured_source(app: Flask, values: Mapping[str, Any]) -> OrderSource | N
     if not name:
         return None
     try:
-        return integrations.build_order_source(str(name), {**os.environ, **app.config})
+        source: OrderSource = integrations.build_order_source(
+            str(name), {**os.environ, **app.config}
+        )
     except ConfigurationError as exc:
         raise ConfigurationError(f"DivideBuy cannot start: {exc}", key=exc.key) from None
+    return source
 
 
 def verify_endpoints(app: Flask) -> None:

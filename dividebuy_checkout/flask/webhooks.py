@@ -27,11 +27,14 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from ..config import ConfigurationError, setting
 from ..events import CHECKOUT_EVENTS
-from ..integrations import PLATFORMS, build_webhooks
-from ..integrations.assumptions import WEBHOOK_MAX_BYTES
-from ..integrations.events import EventProcessor
-from ..integrations.webhooks import WebhookAnswer, WebhookIntake
-from ..integrations.writeback import StatusWriteBack
+
+# integrations/ joins this package only when installed (setup.py maps it): mypy run on the
+# source tree cannot see it; tests/test_quality.py checks it in the installed layout
+from ..integrations import PLATFORMS, build_webhooks  # type: ignore[import-not-found]
+from ..integrations.assumptions import WEBHOOK_MAX_BYTES  # type: ignore[import-not-found]
+from ..integrations.events import EventProcessor  # type: ignore[import-not-found]
+from ..integrations.webhooks import WebhookAnswer, WebhookIntake  # type: ignore[import-not-found]
+from ..integrations.writeback import StatusWriteBack  # type: ignore[import-not-found]
 from ..store.inbox import PlatformInbox
 from . import backoffice, signals
 from .extension import DivideBuyState
