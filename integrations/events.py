@@ -108,7 +108,8 @@ class PlatformEvent:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before attempt ``attempts + 1``: 1 minute doubling, capped at 6 hours."""
-    return min(EVENT_RETRY_FIRST * (2 ** max(attempts - 1, 0)), EVENT_RETRY_CAP)
+    factor: int = 2 ** max(attempts - 1, 0)  # typed: int ** int is Any to mypy
+    return min(EVENT_RETRY_FIRST * factor, EVENT_RETRY_CAP)
 
 
 @dataclass

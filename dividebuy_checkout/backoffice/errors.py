@@ -172,9 +172,13 @@ class RefundFailed(CallFailed):
     """DivideBuy refused the refund (or it never reached DivideBuy): nothing was refunded."""
 
     code = "refund_failed"
+    #: the ledger row, marked failed (always given: raised after the ledger records it)
+    entry: RefundEntry
 
 
 class RefundOutcomeUnknown(CallFailed):
     """The refund was sent and no answer came back: recorded as unknown, blocks the order."""
 
     code = "refund_outcome_unknown"
+    #: the ledger row, marked unknown (always given: raised after the ledger records it)
+    entry: RefundEntry
