@@ -16,7 +16,7 @@ from types import ModuleType
 from flask import Blueprint, Flask
 
 from ..config import declare
-from . import backoffice, bridge, checkout, webhooks, widgets
+from . import backoffice, bridge, checkout, health, webhooks, widgets
 from .extension import DivideBuyState
 
 __all__ = ["PARTS", "build"]
@@ -28,6 +28,7 @@ PARTS: tuple[tuple[str, ModuleType], ...] = (
     ("backoffice", backoffice),
     ("webhooks", webhooks),
     ("bridge", bridge),
+    ("health", health),
 )
 
 for _section, _part in PARTS:
