@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 
 import httpx
 from cachetools import TLRUCache
@@ -150,18 +150,18 @@ class BearerTokenAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"BearerTokenAuth(key={self._key[:12]!r}…)"
 
-    def _usable(self, token: CachedToken | None) -> bool:
+    def _usable(self, token: CachedToken | None) -> TypeGuard[CachedToken]:
         return token is not None and token.expires_at > self._clock()
 
     def current_token(self) -> CachedToken:
         """The cached token, fetching a new one if none is usable (one fetch for all threads)."""
         token = self._store.get(self._key)
         if self._usable(token):
-            return token  # type: ignore[return-value]
+            return token
         with self._refresh_lock, self._other_processes():
             token = self._store.get(self._key)  # another thread may have fetched it meanwhile
             if self._usable(token):
-                return token  # type: ignore[return-value]
+                return token
             issued = self._fetch()
             leeway = min(self._leeway, issued.expires_in * MAX_LEEWAY_FRACTION)
             token = CachedToken(issued.access_token, self._clock() + issued.expires_in - leeway)

@@ -77,9 +77,9 @@ def _encode(body: dict[str, Any]) -> bytes:
 
 
 def _error(status: int, error: str, message: str, **headers: str) -> JsonAnswer:
-    body = {"error": error, "message": message}
+    body: dict[str, str | dict[str, list[str]]] = {"error": error, "message": message}
     if error == "invalid_amount":
-        body["field_errors"] = {"amount": [message]}  # type: ignore[assignment]
+        body["field_errors"] = {"amount": [message]}
     return JsonAnswer(
         status, {"Content-Type": _JSON, "Cache-Control": _NO_STORE, **headers}, _encode(body)
     )
