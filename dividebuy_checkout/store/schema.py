@@ -1,0 +1,98 @@
+"""The database's shape over time: Alembic migrations shipped in the package, and how to run them.
+
+Constructors never create tables: a shop runs ``dividebuy-checkout db upgrade`` (or
+``flask dividebuy db upgrade``) when it installs or upgrades the package, like any schema
+change it deploys. Only the embedded SQLite demo upgrades itself at start-up (see
+:func:`upgrades_itself`).
+
+The migrations live in ``migrations/`` beside this module (``env.py`` and ``versions/``); the
+first one reproduces the schema of the first release that had a store, so a database created
+by that release's ``create_all`` (no Alembic version table, its four tables present) is
+*stamped* at that revision and then upgraded: no row is touched except by later migrations.
+
+Upgrades hold a lock (PostgreSQL: an advisory lock; SQLite: ``BEGIN IMMEDIATE``) so several
+workers or hosts starting at once upgrade once and the others wait, then find nothing to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+__all__ = [
+    "FIRST_RELEASE_REVISION",
+    "MIGRATIONS",
+    "current",
+    "head",
+    "upgrade",
+    "upgrades_itself",
+]
+
+#: the directory Alembic reads (shipped as package data, see pyproject's package-data)
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: the revision whose schema the first release with a store created with ``create_all``
+FIRST_RELEASE_REVISION = "0001"
+#: the tables that release created: their presence without a version table means "stamp 0001"
+_FIRST_RELEASE_TABLES = frozenset(
+    {"dividebuy_checkouts", "dividebuy_transitions", "dividebuy_settlements", "dividebuy_refunds"}
+)
+#: any fixed 64-bit number, the same in every process: PostgreSQL's lock for upgrades
+_UPGRADE_LOCK_KEY = 0x0D1B_0B00_5C4E_3A01
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision this version of the package ships."""
+    revision = ScriptDirectory.from_config(_config()).get_current_head()
+    assert revision is not None, "the package ships no migrations"
+    return revision
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at (``None``: no migrations ever ran on it)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the database to *revision* (default: the package's head); the revision now.
+
+    Safe to run again and from several processes at once. A database made by the first
+    release (tables, no version) is stamped at :data:`FIRST_RELEASE_REVISION` first.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK_KEY})
+        config = _config(conn)
+        if _is_first_release(conn):
+            command.stamp(config, FIRST_RELEASE_REVISION)
+        command.upgrade(config, revision)
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _is_first_release(conn: Connection) -> bool:
+    if MigrationContext.configure(conn).get_current_revision() is not None:
+        return False
+    return set(inspect(conn).get_table_names()) >= _FIRST_RELEASE_TABLES
+
+
+def upgrades_itself(url: str) -> bool:
+    """Whether a store on *url* upgrades its own schema when an app starts.
+
+    Only SQLite: it is the embedded demo and single-process default, where nobody runs a
+    deployment step. A shared database (PostgreSQL …) is upgraded by ``db upgrade`` as part of
+    a deployment, never by whichever worker happens to start first with new code.
+    """
+    return url.startswith("sqlite")
