@@ -6,6 +6,11 @@ address is printed. A background thread runs the checkout's reconcile every
 ``--reconcile-every`` seconds, as a shop's scheduler would, so an application
 finished at DivideBuy without coming back (or a referred one completed later
 through the sandbox's admin endpoint) still shows up on its order page.
+
+``--platform recplus``: the orders come from a fake REC+ site started in the same
+process instead (:func:`_recplus`); its admin page lists them with the platform's
+"pay with DivideBuy" link (the bridge page) and buttons that dispatch or refund an
+order, which its webhooks deliver to the shop (settled / refunded at the sandbox).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import logging
 import secrets
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -37,6 +43,59 @@ def _reconcile_forever(app, every: float, stop: threading.Event) -> None:  # typ
                 continue
         for _before, after in report.changed:
             print(f"reconcile: order {after.order_id} is now {after.status}", flush=True)
+        platform = app.extensions.get("dividebuy_platforms")
+        if platform is not None:  # --platform: retry platform events and status write-backs
+            try:
+                platform.processor.process_due()
+                if platform.writeback is not None:
+                    platform.writeback.process_due()
+            except Exception:
+                logging.getLogger(__name__).exception("platform events failed")
+
+
+def _recplus(shop_url: str) -> tuple[object, dict[str, object]]:
+    """A fake REC+ site and the shop settings that read orders from it (demo only)."""
+    from dividebuy_checkout.integrations.recplus.fake import (
+        FakeConfig,
+        RecPlusFakeServer,
+    )
+
+    fake = RecPlusFakeServer(
+        config=FakeConfig(pay_link=f"{shop_url}/dividebuy/start/recplus?order={{id}}")
+    ).start()
+    password = secrets.token_urlsafe(24)
+    config: dict[str, object] = {
+        "DIVIDEBUY_ORDER_SOURCE": "recplus",
+        "DIVIDEBUY_RECPLUS_BASE_URL": fake.api_url,
+        "DIVIDEBUY_RECPLUS_API_USER": "api",
+        "DIVIDEBUY_RECPLUS_API_PASS": "api-pass",
+        "DIVIDEBUY_RECPLUS_SETTLE_STATUSES": ["Dispatched"],
+        "DIVIDEBUY_RECPLUS_REFUND_STATUSES": ["Refunded"],
+        "DIVIDEBUY_RECPLUS_STATUS_PENDING_FINANCE": "Pending Finance",
+        "DIVIDEBUY_RECPLUS_STATUS_PAID": "Paid by DivideBuy",
+        "DIVIDEBUY_RECPLUS_STATUS_ON_HOLD": "Finance On Hold",
+        "DIVIDEBUY_RECPLUS_STATUS_FINANCE_FAILED": "Finance Failed",
+        "DIVIDEBUY_RECPLUS_WEBHOOK_AUTH": "basic",
+        "DIVIDEBUY_RECPLUS_WEBHOOK_USER": "recplus-webhooks",
+        "DIVIDEBUY_RECPLUS_WEBHOOK_PASSWORD": password,
+        # the order lives at REC+, not in this shop: DivideBuy's own outcome pages
+        "DIVIDEBUY_SUCCESS_ENDPOINT": None,
+        "DIVIDEBUY_PAYMENT_METHODS_ENDPOINT": None,
+    }
+    return fake, config
+
+
+def _subscribe(fake: object, shop_url: str, config: dict[str, object]) -> None:
+    from dividebuy_checkout.integrations.recplus.fake import WebhookSubscription
+
+    fake.state.webhooks.subscribe(  # type: ignore[attr-defined]
+        WebhookSubscription(
+            url=f"{shop_url}/dividebuy/webhooks/recplus",
+            auth="basic",
+            user=str(config["DIVIDEBUY_RECPLUS_WEBHOOK_USER"]),
+            password=str(config["DIVIDEBUY_RECPLUS_WEBHOOK_PASSWORD"]),
+        )
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -53,13 +112,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reconcile-every", type=float, default=20.0, metavar="SECONDS", help="0 = never"
     )
+    parser.add_argument(
+        "--platform",
+        choices=["recplus"],
+        default=None,
+        help="read orders from a fake shop platform started in this process",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     sandbox = SandboxServer(config=SandboxConfig()).start()
     data = tempfile.TemporaryDirectory(prefix="fernhill-shop-")
+    fake, platform_config = None, {}
+    if args.platform == "recplus":
+        # the shop's address must be known before it listens: the fake links to it
+        if args.port == 0:
+            with socket.socket() as probe:
+                probe.bind((args.host, 0))
+                args.port = probe.getsockname()[1]
+        fake, platform_config = _recplus(f"http://{args.host}:{args.port}")
     app = create_app(
         {
+            **platform_config,
             "SECRET_KEY": secrets.token_urlsafe(32),
             "DIVIDEBUY_ENVIRONMENT": "local",
             "DIVIDEBUY_BASE_URL": sandbox.url,
@@ -73,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         server = make_server(args.host, args.port, app, threaded=True)
     except (OSError, SystemExit):  # Werkzeug exits itself when the port is taken
         sandbox.stop()
+        if fake is not None:
+            fake.stop()  # type: ignore[attr-defined]
         print(
             f"Cannot listen on {args.host}:{args.port}. "
             "Try another port: python -m examples.flask_shop --port 5001",
@@ -92,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     host = f"[{server.host}]" if ":" in server.host else server.host
     print(f"Fernhill Home (example shop) is running at http://{host}:{server.port}/", flush=True)
     print(f"DivideBuy sandbox: {sandbox.url}  (admin: {sandbox.url}/_sandbox/state)", flush=True)
+    if fake is not None:
+        _subscribe(fake, f"http://{host}:{server.port}", platform_config)
+        print(f"REC+ (fake): {fake.url}/_fake/  (orders, pay links, dispatch/refund)", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         server.serve_forever()  # returns on Ctrl-C (Werkzeug catches the KeyboardInterrupt)
@@ -101,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
         server.server_close()
         sandbox.stop()
+        if fake is not None:
+            fake.stop()  # type: ignore[attr-defined]
         data.cleanup()
         print("Stopped.", flush=True)
     return 0

@@ -461,7 +461,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     book = OrderBook()
     app.extensions["shop_orders"] = book
-    DivideBuy(app, order_source=book)  # DivideBuy
+    # DivideBuy: the shop's own orders, unless DIVIDEBUY_ORDER_SOURCE names a platform
+    DivideBuy(app, order_source=None if app.config.get("DIVIDEBUY_ORDER_SOURCE") else book)
     _connect_signals(app)  # DivideBuy
     app.register_blueprint(bp)
 

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 from ....money import dumps, loads
 from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault, parse_fault_status
 from .magic import SUPPRESSED_ERROR, magic_for
+from .page import admin_page
 from .state import UPDATABLE_FIELDS, RecPlusFakeState
 from .webhooks import DeliveryMode, WebhookSubscription
 
@@ -137,6 +138,8 @@ class RecPlusFakeApp:
                     methods=["POST", "PATCH"],
                     endpoint="ORDER_UPDATE",
                 ),
+                Rule(f"{ADMIN_PREFIX}/", methods=["GET"], endpoint="admin_page"),
+                Rule(f"{ADMIN_PREFIX}/ui/status", methods=["POST"], endpoint="admin_ui_status"),
                 Rule(f"{ADMIN_PREFIX}/state", methods=["GET"], endpoint="admin_state"),
                 Rule(f"{ADMIN_PREFIX}/reset", methods=["POST"], endpoint="admin_reset"),
                 Rule(f"{ADMIN_PREFIX}/faults", methods=["POST"], endpoint="admin_faults"),
@@ -294,6 +297,14 @@ class RecPlusFakeApp:
         if not _loopback(request.remote_addr):
             return _json(_errors(403, "The fake's admin API answers loopback only."), 403)
         state = self.state
+        if endpoint == "admin_page":
+            return Response(admin_page(state), 200, content_type="text/html; charset=utf-8")
+        if endpoint == "admin_ui_status":
+            order_id, status = request.form.get("order_id", ""), request.form.get("status", "")
+            if status not in state.config.statuses or state.get_order(order_id) is None:
+                return _json(_errors(400, "Choose an order and one of the statuses."), 400)
+            state.set_status(order_id, status)
+            return Response(status=303, headers={"Location": f"{ADMIN_PREFIX}/"})
         try:
             body = _body(request) if request.method != "GET" else None
             if endpoint == "admin_state":

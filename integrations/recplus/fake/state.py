@@ -94,6 +94,9 @@ class FakeConfig:
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     slow_seconds: float = 2.0
     request_log_size: int = 500
+    #: the shop's "pay with DivideBuy" link for an order (``{id}`` is replaced), shown on
+    #: the fake's admin page (``GET /_fake/``); None: no link
+    pay_link: str | None = None
 
 
 @dataclass(frozen=True)
