@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             client_id="bench", client_secret="bench", environment="local", base_url=server.url
         )
         client = DivideBuyClient(settings=settings, token_store=MemoryTokenStore())
-        store = SqlStore(f"sqlite:///{workdir / 'shop.sqlite3'}")
+        store = SqlStore(f"sqlite:///{workdir / 'shop.sqlite3'}").upgrade()
         _, setup_seconds = timed(lambda: set_up(server, client, store, args.orders))
         service = BackOfficeService(client, store, chunk_size=args.chunk_size)
         delivered = service.today() - timedelta(days=1)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -82,3 +84,91 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
         keys = list(client.scan_iter(match=prefix + "*", count=500))
         if keys:
             client.delete(*keys)
+
+
+# -- databases: every store test on SQLite and (when configured) PostgreSQL ----------------------
+
+DATABASE_URL_ENV = "DIVIDEBUY_TEST_DATABASE_URL"
+#: the engines a ``database_url`` test runs on (the ids in its name: ``test_x[postgresql]``)
+DATABASE_ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A reachable PostgreSQL (``DIVIDEBUY_TEST_DATABASE_URL``, psycopg 3), or skip/fail."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        service_missing(
+            "PostgreSQL",
+            f"{DATABASE_URL_ENV} is not set (e.g. "
+            "postgresql+psycopg://root@127.0.0.1:5432/test; .ci/run sets it)",
+        )
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    where = make_url(url).render_as_string(hide_password=True)
+    probe = create_engine(url, connect_args={"connect_timeout": 2})
+    try:
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, ImportError) as exc:
+        service_missing("PostgreSQL", f"nothing answers at {where} ({type(exc).__name__})")
+    finally:
+        probe.dispose()
+    return url
+
+
+def postgres_schema_url(base_url: str, schema: str) -> str:
+    """*base_url* with every connection's ``search_path`` set to *schema* (and tagged with it,
+    so the fixture can close connections a test left open)."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}application_name={schema}&options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema's URL (``search_path`` in the URL, so subprocesses given it
+    use the schema too); afterwards connections left open are closed and it is dropped."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"dbtest_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield postgres_schema_url(base_url, schema)
+        with admin.begin() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :schema AND pid <> pg_backend_pid()"
+                ),
+                {"schema": schema},
+            )
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=DATABASE_ENGINES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own with no tables (a SQLite file, or a PostgreSQL schema
+    dropped afterwards): each test using it runs on SQLite and on PostgreSQL (skipped, saying
+    why, without ``DIVIDEBUY_TEST_DATABASE_URL``; failed with ``DIVIDEBUY_REQUIRE_SERVICES=1``)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'dividebuy.sqlite3'}"
+        return
+    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """The URL of an upgraded (migrations at head), empty store database of this test's own,
+    on SQLite and on PostgreSQL (see :func:`empty_database_url`)."""
+    from dividebuy_checkout.store import SqlStore
+
+    store = SqlStore(empty_database_url).upgrade()
+    store.engine.dispose()
+    return empty_database_url

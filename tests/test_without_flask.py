@@ -298,7 +298,7 @@ def starlette_shop(sandbox: SandboxServer, tmp_path: Path) -> Iterator[Starlette
     )
     orders = ShopOrders()
     listener = Listener(orders=orders)
-    store = SqlStore(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
+    store = SqlStore(f"sqlite:///{tmp_path / 'shop.sqlite3'}").upgrade()
     with DivideBuyClient(settings=settings, token_store=MemoryTokenStore()) as client:
         terms = TermsSource(client)  # one terms cache for the widget and the checkout
         widgets = WidgetService(source=terms)

@@ -31,6 +31,7 @@ from ..config import REGISTRY, ConfigurationError
 from ..events import Notify, ignore
 from ..settings import Settings
 from ..store import SqlStore
+from ..store.schema import upgrades_itself
 
 if TYPE_CHECKING:
     from ..flask.extension import DivideBuyState
@@ -137,7 +138,10 @@ class Runtime:
                 f"(working directory {Path.cwd()}); the CLI never starts an empty one in its "
                 "place. Check the URL (sqlite:////absolute/path for an absolute path)."
             )
-        return SqlStore(url)
+        store = SqlStore(url)
+        # SQLite is the embedded database: it upgrades itself, as the Flask app's does; a
+        # shared one is upgraded by `db upgrade` (schema.upgrades_itself)
+        return store.upgrade() if upgrades_itself(url) else store
 
     @property
     def notify(self) -> Notify:

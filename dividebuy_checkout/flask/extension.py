@@ -38,6 +38,7 @@ from ..config import REGISTRY, ConfigurationError, claim_prefix, declare, read_s
 from ..orders import Order, OrderSource
 from ..settings import Settings
 from ..store import SqlStore
+from ..store.schema import upgrades_itself
 
 if TYPE_CHECKING:
     from ..backoffice import BackOfficeService
@@ -234,7 +235,7 @@ class DivideBuy:
         state = DivideBuyState(
             settings=client.settings,
             client=client,
-            store=store or self._store or SqlStore(database_url),
+            store=store or self._store or _own_store(database_url),
             order_source=order_source or self._order_source or _configured_source(app, values),
         )
         app.extensions[EXTENSION_KEY] = state
@@ -252,6 +253,12 @@ class DivideBuy:
         """
         verify_endpoints(app)
 
+
+def _own_store(url: str) -> SqlStore:
+    """The store the extension builds from ``DIVIDEBUY_DATABASE_URL``: an embedded SQLite
+    database brings its own schema up to date; a shared one is upgraded by ``db upgrade``."""
+    store = SqlStore(url)
+    return store.upgrade() if upgrades_itself(url) else store
 
 def _configured_source(app: Flask, values: Mapping[str, Any]) -> OrderSource | None:
     """The platform (or ``module:object``) ``DIVIDEBUY_ORDER_SOURCE`` names, if set."""

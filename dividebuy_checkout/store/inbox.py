@@ -39,7 +39,7 @@ from sqlalchemy import Engine, Row, Table, and_, delete, insert, or_, select, tr
 from sqlalchemy.exc import IntegrityError
 
 from ._rows import as_utc, utc_now
-from .tables import metadata, platform_events, platform_writes
+from .tables import platform_events, platform_writes
 
 __all__ = [
     "DUE_EVENT_STATUSES",
@@ -229,11 +229,11 @@ def _due_ids(
 
 
 class PlatformInbox:
-    """The inbox and outbox tables on *engine* (the store's engine; tables created if missing)."""
+    """The inbox and outbox tables on *engine* (the store's engine, upgraded by its migrations)."""
 
     def __init__(self, engine: Engine) -> None:
+        # Tables come from the migrations (SqlStore.upgrade / `db upgrade`), never from here.
         self.engine = engine
-        metadata.create_all(engine, tables=[platform_events, platform_writes])
 
     def __repr__(self) -> str:
         return f"PlatformInbox({self.engine.url.render_as_string(hide_password=True)!r})"

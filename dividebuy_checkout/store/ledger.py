@@ -62,7 +62,7 @@ from .records import (
     fold_balance,
     money_of,
 )
-from .tables import checkouts, metadata, refunds, settlements
+from .tables import checkouts, refunds, settlements
 
 __all__ = ["SqlLedger"]
 
@@ -79,9 +79,8 @@ class SqlLedger:
         #: a ``pending`` refund older than this was abandoned mid-call (a crash):
         #: it is treated as ``unknown``, because it may have reached DivideBuy
         self.stale_after = stale_after
+        # Tables come from the migrations (SqlStore.upgrade / `db upgrade`), never from here.
         self.engine = engine
-        # Every table: a refund reservation locks the order's checkout row.
-        metadata.create_all(engine)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -2,7 +2,8 @@
 
 It implements both store protocols (:class:`~.base.CheckoutStore` and
 :class:`~.base.Ledger`) over one database: SQLite by default, any SQLAlchemy
-URL for a shared database. Tables are created on first use.
+URL for a shared database. Tables are made by :meth:`SqlStore.upgrade` (migrations,
+:mod:`.schema`), never by the constructor.
 
 Every status change is a *conditional* update (``… WHERE status IN (expected)``)
 in one transaction with its audit row, so when a shopper's return and a
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from . import schema
 from ._rows import as_utc, rows_in, utc_now
 from .errors import DuplicateLiveCheckout
 from .ledger import SqlLedger
@@ -79,6 +81,16 @@ class SqlStore(SqlLedger):
     ) -> None:
         engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
         super().__init__(engine, stale_after=refund_stale_after)
+
+    def upgrade(self) -> Self:
+        """Bring the database's tables to this version's schema (the shipped migrations); the
+        store, so ``store = SqlStore(url).upgrade()`` reads as one step.
+
+        The constructor never creates or alters tables: a deployment runs this once
+        (``dividebuy-checkout db upgrade``); only the embedded SQLite demo does it at start-up.
+        """
+        schema.upgrade(self.engine)
+        return self
 
     # -- reading ------------------------------------------------------------------------------
 

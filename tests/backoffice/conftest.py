@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,9 +68,10 @@ def client(sandbox: SandboxServer) -> Iterator[DivideBuyClient]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlStore:
-    # A file, not :memory:: the thread tests need every connection to see one database.
-    return SqlStore(f"sqlite:///{tmp_path / 'shop.sqlite3'}")
+def store(database_url: str) -> SqlStore:
+    # On SQLite (a file, not :memory:: the thread tests need every connection to see one
+    # database) and on PostgreSQL (tests/conftest.py's database_url)
+    return SqlStore(database_url)
 
 
 def quote_payload(order_id: str, total: Decimal, upfront: Decimal = Decimal("0.00")) -> dict:

@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -48,8 +47,8 @@ REFUND_OK = {
 }
 
 
-def _store(tmp_path: Path) -> SqlStore:
-    return SqlStore(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+def _store(database_url: str) -> SqlStore:
+    return SqlStore(database_url)
 
 
 def _completed(store: SqlStore, order_id: str = "A1", credit: str = "100.00") -> CheckoutRecord:
@@ -119,8 +118,8 @@ def _reply(status: int, body: object = None, content: bytes | None = None):
     ],
     ids=["422", "409", "404", "503", "not-connected"],
 )
-def test_answers_that_prove_nothing_was_refunded_release_the_amount(tmp_path, answer):
-    store = _store(tmp_path)
+def test_answers_that_prove_nothing_was_refunded_release_the_amount(database_url, answer):
+    store = _store(database_url)
     _completed(store)
     service, _calls = _service(store, answer)
 
@@ -145,8 +144,8 @@ def test_answers_that_prove_nothing_was_refunded_release_the_amount(tmp_path, an
     ],
     ids=["timeout", "500", "502", "504", "501", "not-json", "wrong-shape"],
 )
-def test_answers_that_might_hide_a_refund_are_unknown_and_block(tmp_path, answer):
-    store = _store(tmp_path)
+def test_answers_that_might_hide_a_refund_are_unknown_and_block(database_url, answer):
+    store = _store(database_url)
     _completed(store)
     service, calls = _service(store, answer)
 
@@ -162,8 +161,8 @@ def test_answers_that_might_hide_a_refund_are_unknown_and_block(tmp_path, answer
     assert len(calls) == sent
 
 
-def test_a_crash_mid_call_is_never_recorded_as_failed(tmp_path):
-    store = _store(tmp_path)
+def test_a_crash_mid_call_is_never_recorded_as_failed(database_url):
+    store = _store(database_url)
     _completed(store)
     service, _ = _service(store, _raise(RuntimeError("bug in a transport")))
 
@@ -173,8 +172,8 @@ def test_a_crash_mid_call_is_never_recorded_as_failed(tmp_path):
     assert service.ledger.refunds_for("A1")[0].status is RefundStatus.UNKNOWN
 
 
-def test_a_full_refund_is_sent_without_an_amount_and_a_partial_with_one(tmp_path):
-    store = _store(tmp_path)
+def test_a_full_refund_is_sent_without_an_amount_and_a_partial_with_one(database_url):
+    store = _store(database_url)
     _completed(store)
     service, calls = _service(store, _reply(201, REFUND_OK))
 
@@ -184,8 +183,8 @@ def test_a_full_refund_is_sent_without_an_amount_and_a_partial_with_one(tmp_path
     assert [c.content for c in calls] == [b'{"amount":40.00}', b"{}"]
 
 
-def test_a_pending_refund_abandoned_by_a_crash_becomes_unknown(tmp_path):
-    store = _store(tmp_path)
+def test_a_pending_refund_abandoned_by_a_crash_becomes_unknown(database_url):
+    store = _store(database_url)
     record = _completed(store)
     ledger = SqlStore(store.engine, refund_stale_after=timedelta(0))
     entry = ledger.reserve_refund(record, D("40.00"))  # ... and the process died here
@@ -196,8 +195,8 @@ def test_a_pending_refund_abandoned_by_a_crash_becomes_unknown(tmp_path):
     assert ledger.refund(entry.id).status is RefundStatus.UNKNOWN  # type: ignore[union-attr]
 
 
-def test_concurrent_reservations_never_exceed_the_credit(tmp_path):
-    store = _store(tmp_path)
+def test_concurrent_reservations_never_exceed_the_credit(database_url):
+    store = _store(database_url)
     record = _completed(store, credit="100.00")
     ledger = store  # SqlStore is the Ledger too
     start = threading.Barrier(16)
@@ -218,8 +217,8 @@ def test_concurrent_reservations_never_exceed_the_credit(tmp_path):
     assert ledger.balance(record).remaining == D("2.00")
 
 
-def test_settlement_claims_skip_the_same_date_and_refuse_another(tmp_path):
-    store = _store(tmp_path)
+def test_settlement_claims_skip_the_same_date_and_refuse_another(database_url):
+    store = _store(database_url)
     ledger = store  # SqlStore is the Ledger too
     day = date(2026, 11, 20)
     claim = SettlementClaim("A1", "q-A1", "DB1", day)
@@ -236,8 +235,8 @@ def test_settlement_claims_skip_the_same_date_and_refuse_another(tmp_path):
     assert ledger.settlement("A1").status is SettlementStatus.SETTLED  # type: ignore[union-attr]
 
 
-def test_released_claims_can_be_sent_again_but_settled_ones_stay(tmp_path):
-    store = _store(tmp_path)
+def test_released_claims_can_be_sent_again_but_settled_ones_stay(database_url):
+    store = _store(database_url)
     ledger = store  # SqlStore is the Ledger too
     day = date(2026, 11, 20)
     a1, a2 = (SettlementClaim(o, f"q-{o}", "DB", day) for o in ("A1", "A2"))

@@ -218,12 +218,14 @@ def record_events(app: Flask, events: list[tuple[str, CheckoutRecord, dict[str, 
 
 
 @pytest.fixture
-def make_shop(sandbox: SandboxServer, tmp_path: Path) -> Iterator[Any]:
-    """Build and serve shops (config overrides as keywords); each is stopped afterwards."""
+def make_shop(sandbox: SandboxServer, tmp_path: Path, database_url: str) -> Iterator[Any]:
+    """Build and serve shops (config overrides as keywords); each is stopped afterwards.
+    Their store is on SQLite and on PostgreSQL (tests/conftest.py's ``database_url``)."""
     running: list[BaseWSGIServer] = []
 
     def build(**extra: Any) -> Shop:
-        app = create_example_shop(shop_config(sandbox, tmp_path, **extra))
+        config = {"DIVIDEBUY_DATABASE_URL": database_url, **extra}
+        app = create_example_shop(shop_config(sandbox, tmp_path, **config))
         server = serve_wsgi(app)
         running.append(server)
         shop = Shop(app, f"http://127.0.0.1:{server.port}", sandbox)
@@ -332,10 +334,10 @@ def client(sandbox) -> Iterator[DivideBuyClient]:
 
 
 @pytest.fixture
-def service(client, orders, events, tmp_path: Path) -> CheckoutService:
+def service(client, orders, events, database_url: str) -> CheckoutService:
     return CheckoutService(
         client,
-        SqlStore(f"sqlite:///{tmp_path / 'checkout.sqlite3'}"),
+        SqlStore(database_url),
         orders,
         signer=ReferenceSigner("k" * 32, return_max_age=3600, start_max_age=3600),
         notify=lambda event, record, **kw: events.append((event, record, kw)),

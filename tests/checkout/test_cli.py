@@ -70,7 +70,7 @@ def test_reconcile_needs_the_shops_order_source(terminal, capsys):
 def test_reconcile_completes_a_checkout_whose_shopper_never_came_back(
     terminal, sandbox, capsys, service_factory
 ):
-    service = service_factory(SqlStore(f"sqlite:///{terminal}"))
+    service = service_factory(SqlStore(f"sqlite:///{terminal}").upgrade())
     submitted = service.submit(
         "1001", make_applicant(), ip_address="203.0.113.7", return_url=lambda t: RETURN_BASE + t
     )

@@ -180,7 +180,7 @@ def test_a_failing_listener_does_not_undo_or_hide_a_payment(client, orders, tmp_
 
     service = CheckoutService(
         client,
-        SqlStore(f"sqlite:///{tmp_path / 'c.sqlite3'}"),
+        SqlStore(f"sqlite:///{tmp_path / 'c.sqlite3'}").upgrade(),
         orders,
         signer=ReferenceSigner("k" * 32, return_max_age=60, start_max_age=60),
         notify=broken_listener,
@@ -245,7 +245,7 @@ def test_a_decline_is_announced_as_declined_and_a_cancellation_as_cancelled(
 
     service = CheckoutService(
         client,
-        SqlStore(f"sqlite:///{tmp_path / 'c.sqlite3'}"),
+        SqlStore(f"sqlite:///{tmp_path / 'c.sqlite3'}").upgrade(),
         orders,
         signer=ReferenceSigner("k" * 32, return_max_age=60, start_max_age=60),
         notify=listener,

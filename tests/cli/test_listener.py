@@ -77,7 +77,7 @@ class Cron:
         with DivideBuyClient(settings=settings, token_store=MemoryTokenStore()) as client:
             service = CheckoutService(
                 client,
-                SqlStore(f"sqlite:///{self.database}"),
+                SqlStore(f"sqlite:///{self.database}").upgrade(),
                 orders,
                 signer=ReferenceSigner("k" * 32, return_max_age=60, start_max_age=60),
             )

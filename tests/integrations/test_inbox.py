@@ -25,8 +25,9 @@ from .platform_app import ORDER, PAID, PENDING, REFUND, build_platform_shop
 
 
 @pytest.fixture
-def inbox(tmp_path: Path) -> PlatformInbox:
-    return PlatformInbox(SqlStore(f"sqlite:///{tmp_path / 'inbox.sqlite3'}").engine)
+def inbox(database_url: str) -> PlatformInbox:
+    """On SQLite and on PostgreSQL (tests/conftest.py's ``database_url``)."""
+    return PlatformInbox(SqlStore(database_url).engine)
 
 
 def test_an_event_is_recorded_once_per_platform_and_key(inbox: PlatformInbox) -> None:
