@@ -22,6 +22,7 @@ from .errors import (
     QuoteOutcomeUnknown,
     ShopOrderNotFound,
 )
+from .holds import HoldNotResolvable, HoldResolution, resolve_hold
 from .ratelimit import SlidingWindowLimiter, parse_limit
 from .reference import ReferenceSigner, ReturnReference
 from .service import CheckoutService, ReconcileReport, ReturnOutcome, Submitted
@@ -32,6 +33,8 @@ __all__ = [
     "CheckoutError",
     "CheckoutService",
     "DivideBuyUnavailable",
+    "HoldNotResolvable",
+    "HoldResolution",
     "InvalidApplication",
     "NotFinanceable",
     "Offer",
@@ -45,4 +48,5 @@ __all__ = [
     "Submitted",
     "TermChoice",
     "parse_limit",
+    "resolve_hold",
 ]

@@ -16,19 +16,22 @@ Why each exists (``docs/checkout.md``, "Lifecycle rules"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from ..config import declare, setting
 from ..orders import Order
 from ..store import CheckoutRecord, CheckoutStatus
 
 __all__ = [
     "DEFAULT_NOT_FOUND_LIMIT",
     "DEFAULT_QUOTE_LIFETIME",
+    "SETTINGS",
     "ZERO_TOTAL_REASON",
     "applicant_mismatch",
     "late_completion_reason",
+    "service_options",
     "sibling_hold_reason",
 ]
 
@@ -41,6 +44,38 @@ DEFAULT_NOT_FOUND_LIMIT = 3
 #: waiting for its guarantor. Past it a pending quote expires here (still watched) and a
 #: quote DivideBuy does not know is orphaned at once. Setting: DIVIDEBUY_QUOTE_LIFETIME_HOURS.
 DEFAULT_QUOTE_LIFETIME = timedelta(days=30)
+
+#: the lifecycle's settings: read by the Flask extension and the console CLI alike
+SETTINGS: dict[str, Any] = {
+    "DIVIDEBUY_QUOTE_NOT_FOUND_LIMIT": setting(
+        DEFAULT_NOT_FOUND_LIMIT,
+        "consecutive 'not found' answers from DivideBuy (one per reconcile) before a "
+        "checkout is final as orphaned",
+        minimum=1,
+    ),
+    "DIVIDEBUY_QUOTE_LIFETIME_HOURS": setting(
+        int(DEFAULT_QUOTE_LIFETIME.total_seconds() // 3600),
+        "hours after which a quote still pending at DivideBuy expires in the shop (still "
+        "watched) and one DivideBuy does not know is orphaned at once",
+        minimum=1,
+    ),
+    "DIVIDEBUY_CHECK_APPLICANT": setting(
+        True,
+        "hold a completed quote for review when the applicant's surname or postcode is not "
+        "the order's billing one",
+    ),
+}
+declare("lifecycle", SETTINGS)
+
+
+def service_options(read: Callable[[str], Any]) -> dict[str, Any]:
+    """``CheckoutService`` keywords from the settings, each read by *read* (typed already)."""
+    return {
+        "not_found_limit": int(read("DIVIDEBUY_QUOTE_NOT_FOUND_LIMIT")),
+        "quote_lifetime": timedelta(hours=int(read("DIVIDEBUY_QUOTE_LIFETIME_HOURS"))),
+        "check_applicant": bool(read("DIVIDEBUY_CHECK_APPLICANT")),
+    }
+
 
 #: the "not available" reason for an order whose total (less any upfront payment) is £0.00
 ZERO_TOTAL_REASON = (

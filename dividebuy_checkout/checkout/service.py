@@ -605,9 +605,8 @@ class CheckoutService:
             fields["decision"] = quote.decision
         reason: str | None = None
         if quote.is_completed:
-            try:
-                reason = self._completion_problem(record, quote)
-            except _DecideLater:
+            decided, reason = self._completion_problem(record, quote)
+            if not decided:
                 return record
             target = CheckoutStatus.ON_HOLD if reason else CheckoutStatus.COMPLETED
             # DivideBuy's order id: settlement and refunds need it, on hold or not.
@@ -646,26 +645,29 @@ class CheckoutService:
         self._notify(_EVENT_FOR[moved.status], moved, **extra)
         return moved
 
-    def _completion_problem(self, record: CheckoutRecord, quote: Quote) -> str | None:
+    def _completion_problem(self, record: CheckoutRecord, quote: Quote) -> tuple[bool, str | None]:
         """Why a completed quote of a pending checkout must not mark the order paid.
 
         Asks the order source (is the order still payable, for these amounts?),
         then the applicant check made at submit, then the order's other checkouts
-        (one on hold or already paid holds this one too). Raises
-        :class:`_DecideLater` when the shop's orders cannot be read just now.
+        (one on hold or already paid holds this one too). ``(False, None)`` when
+        the shop's orders cannot be read just now: decide on a later read.
         """
         try:
             order: Order | None = self.order_source.get_order(record.order_id)
         except OrderNotFinanceable as exc:
-            return f"DivideBuy completed the quote, but the order cannot be financed: {exc.reason}"
+            reason = (
+                f"DivideBuy completed the quote, but the order cannot be financed: {exc.reason}"
+            )
+            return True, reason
         except Exception:  # the shop's own order store failed: decide later, not now
             log.exception("Could not read order %s for the completion checks", record.order_id)
-            raise _DecideLater() from None
+            return False, None
         problems = [amount_problem(quote, order)]
         if self.check_applicant:
             problems.append(record.applicant_mismatch)
         problems.append(sibling_hold_reason(record, self.store.for_order(record.order_id)))
-        return "; ".join(p for p in problems if p) or None
+        return True, "; ".join(p for p in problems if p) or None
 
     def _still_pending(self, record: CheckoutRecord, *, source: str) -> CheckoutRecord:
         """DivideBuy still says pending: past the quote's lifetime it expires here (watched)."""
@@ -704,10 +706,6 @@ class CheckoutService:
             # Already recorded: a failing listener must not turn a paid order into an error
             # page. The record stays the source of truth (status(), pending_finance_order_ids()).
             log.exception("A listener of %s failed for order %s", event, record.order_id)
-
-
-class _DecideLater(Exception):
-    """The completion checks could not be made now: leave the checkout pending."""
 
 
 def _web_address(url: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""``reconcile``: bring pending DivideBuy checkouts up to date.
+"""``reconcile``: bring pending DivideBuy checkouts up to date; ``resolve-hold``: clear a hold.
 
 A main path, not a fallback: a shopper who closes the tab at DivideBuy never
 comes back through the return URL, a REFERRED application completes when its
@@ -14,17 +14,28 @@ exactly as a shopper's return would record it (amount check included), once:
 a return racing with it records nothing twice. Exit status 0 when every pending
 checkout was checked, 1 when DivideBuy could not be asked about some (they stay
 pending and are tried again next run), 2 for bad usage.
+
+``resolve-hold ORDER --release | --refund --reason TEXT`` is the one way out of a
+hold (see :mod:`dividebuy_checkout.checkout.holds`): release marks the order paid
+(``quote_completed``), refund sends DivideBuy a full refund through the ledger
+(``hold_refunded``). Audited with ``--actor`` (default ``cli:<login name>``).
+Exit 0 when done, 1 when DivideBuy failed or did not confirm the refund (the
+hold stays), 2 when refused before anything was sent.
 """
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
 
 import click
 
-from ..checkout import CheckoutService, ReconcileReport
+from ..backoffice import BackOfficeService, CallFailed, Refused
+from ..checkout import CheckoutService, ReconcileReport, resolve_hold
+from ..checkout.holds import MAX_ACTOR, MAX_REASON
+from ..checkout.lifecycle import service_options
 
 # integrations/ joins this package only when installed (setup.py maps it): mypy run on the
 # source tree cannot see it; tests/test_quality.py checks it in the installed layout
@@ -34,7 +45,7 @@ from .errors import EXIT_USAGE, CliError
 from .output import emit
 from .runtime import Runtime, import_object, listener_option, pass_runtime
 
-__all__ = ["commands", "load_order_source", "reconcile"]
+__all__ = ["commands", "load_order_source", "reconcile", "resolve_hold_command"]
 
 
 def load_order_source(spec: str, environ: Mapping[str, str] | None = None) -> OrderSource:
@@ -67,7 +78,9 @@ def _service(runtime: Runtime, order_source: str | None) -> CheckoutService:
                 EXIT_USAGE,
             )
         source = load_order_source(spec, rt.environ)  # a bad spec is reported before the database
-        return CheckoutService(rt.client, rt.store, source, notify=rt.notify)
+        return CheckoutService(
+            rt.client, rt.store, source, notify=rt.notify, **service_options(rt.setting)
+        )
 
     return runtime.service("checkout", standalone)
 
@@ -156,4 +169,65 @@ def reconcile(
         )
 
 
-commands = [reconcile]
+def _default_actor() -> str:
+    """Who runs the command, for the audit trail (the login name; ``cli`` if there is none)."""
+    try:
+        return f"cli:{getpass.getuser()}"[:MAX_ACTOR]
+    except (KeyError, OSError):
+        return "cli"
+
+
+@click.command("resolve-hold")
+@click.argument("order_id", metavar="ORDER")
+@click.option("--release", "action", flag_value="release", help="Accept the finance: paid.")
+@click.option("--refund", "action", flag_value="refund", help="Refund the held quote in full.")
+@click.option(
+    "--reason",
+    required=True,
+    metavar="TEXT",
+    help=f"Why (kept in the audit trail; at most {MAX_REASON} characters).",
+)
+@click.option("--quote", "quote_id", default=None, help="Which hold, when the order has several.")
+@click.option("--actor", default=None, help="Who resolves it (default: cli:<login name>).")
+@click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
+@listener_option
+@pass_runtime
+def resolve_hold_command(
+    runtime: Runtime,
+    order_id: str,
+    action: str | None,
+    reason: str,
+    quote_id: str | None,
+    actor: str | None,
+    json_output: bool,
+) -> None:
+    """Resolve an order's DivideBuy hold: --release (paid) or --refund (money back), audited.
+
+    A hold is never cleared any other way. Release makes the held checkout the
+    order's paid one; refund asks DivideBuy for a full refund through the ledger
+    and, once it is confirmed, records the checkout as refunded.
+    """
+    if action not in ("release", "refund"):
+        raise CliError("Say what to do: --release or --refund.", EXIT_USAGE)
+    service = runtime.service(
+        "backoffice", lambda rt: BackOfficeService(rt.client, rt.store, notify=rt.notify)
+    )
+    try:
+        done = resolve_hold(
+            service,
+            order_id,
+            action="release" if action == "release" else "refund",
+            reason=reason,
+            actor=actor or _default_actor(),
+            quote_id=quote_id,
+        )
+    except (Refused, CallFailed) as exc:
+        raise CliError(str(exc), EXIT_USAGE if isinstance(exc, Refused) else 1) from None
+    if json_output:
+        emit(done.to_dict(), json_output=True)
+        return
+    what = "released: the order is paid" if action == "release" else "refunded in full"
+    click.echo(f"Order {done.record.order_id} (quote {done.record.quote_id}) {what}.")
+
+
+commands = [reconcile, resolve_hold_command]

@@ -6,6 +6,8 @@ Routes (under ``DIVIDEBUY_URL_PREFIX``, ``/dividebuy`` by default)::
     POST /backoffice/orders/<order_id>/refunds {"amount": "150.00"}  or {} for all that is left
     GET  /backoffice/orders/<order_id>
     POST /backoffice/refunds/<id>/confirm      {"succeeded": true, "dividebuy_refund_id": "…"}
+    POST /backoffice/orders/<order_id>/resolve-hold
+                                               {"action": "release"|"refund", "reason": "…"}
 
 Authentication, one of:
 
@@ -50,6 +52,7 @@ from ..backoffice import (
 )
 from ..backoffice.csv_import import MAX_ORDER_ID
 from ..backoffice.reports import refund_dict
+from ..checkout.holds import HOLD_ACTIONS, MAX_ACTOR, MAX_REASON, HoldNotResolvable, resolve_hold
 from ..config import setting
 from ..dates import parse_iso_date
 from ..money import MoneyError, loads, to_money
@@ -66,6 +69,7 @@ __all__ = [
     "IsoDateField",
     "MoneyField",
     "RefundSchema",
+    "ResolveHoldSchema",
     "SettleOrderSchema",
     "SettleSchema",
     "StrictBoolean",
@@ -106,6 +110,7 @@ _STATUS_FOR: list[tuple[type[Exception], int]] = [
     (NothingToRefund, 409),
     (RefundBlocked, 409),
     (RefundNotConfirmable, 409),
+    (HoldNotResolvable, 409),
     (Refused, 422),
     (CallFailed, 502),
 ]
@@ -169,6 +174,16 @@ class ConfirmSchema(Schema):
         load_default=None, allow_none=True, validate=validate.Length(1, 64)
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ResolveHoldSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(HOLD_ACTIONS))
+    reason = fields.String(required=True, validate=validate.Length(1, MAX_REASON))
+    quote_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+    #: who, as the operator names themself; recorded as ``api:<actor>`` (the key is shared)
+    actor = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(1, MAX_ACTOR - 4)
+    )
 
 
 class BadBody(Exception):
@@ -351,11 +366,30 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
             return _refusal(exc)
         return jsonify({"refund": refund_dict(entry)})
 
+    def backoffice_resolve_hold(order_id: str) -> Any:
+        try:
+            body = _body(ResolveHoldSchema())
+        except BadBody as exc:
+            return _bad_body(exc)
+        try:
+            done = resolve_hold(
+                service,
+                order_id,
+                action=body["action"],
+                reason=body["reason"],
+                actor=f"api:{body['actor']}" if body["actor"] else "api",
+                quote_id=body["quote_id"],
+            )
+        except (Refused, CallFailed) as exc:
+            return _refusal(exc)
+        return jsonify({"resolution": done.to_dict()})
+
     routes: list[tuple[str, Callable[..., Any], list[str]]] = [
         ("/backoffice/settle", backoffice_settle, ["POST"]),
         ("/backoffice/orders/<order_id>/refunds", backoffice_refund, ["POST"]),
         ("/backoffice/orders/<order_id>", backoffice_order, ["GET"]),
         ("/backoffice/refunds/<int:refund_id>/confirm", backoffice_confirm_refund, ["POST"]),
+        ("/backoffice/orders/<order_id>/resolve-hold", backoffice_resolve_hold, ["POST"]),
     ]
     guarded: list[Callable[..., Any]] = []
     for rule, view, methods in routes:

@@ -53,9 +53,10 @@ from ..checkout.answers import (
     map_errors,
     offer_another_row,
 )
+from ..checkout.lifecycle import service_options
 from ..config import setting
 from ..money import format_gbp
-from ..orders import Order
+from ..orders import Order, OrderSourceUnavailable
 from ..settings import ConfigurationError
 from ..store import CheckoutRecord, CheckoutStatus
 from . import signals
@@ -141,6 +142,7 @@ def make_service(app: Flask, state: DivideBuyState) -> CheckoutService:
             notify=signals.notifier(app),
             terms=terms_source(app, state),  # one terms cache with the widgets
             min_history_months=int(app.config["DIVIDEBUY_MIN_HISTORY_MONTHS"]),
+            **service_options(app.config.__getitem__),  # lifecycle settings
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"DivideBuy checkout cannot start: {exc}") from None
@@ -240,14 +242,17 @@ class Pages:
 
     def apply(self, token: str) -> AnyResponse:
         try:
-            order = self.service.order_for_start(token)
+            order_id = self.service.order_id_for_start(token)
         except BadReference as exc:
             return _bad_link(exc)
-        except ShopOrderNotFound as exc:
-            return _page("dividebuy/problem.html", 404, title="Order not found", message=str(exc))
-        live = self.service.status(order.order_id)
+        # Paid with DivideBuy: its outcome, even once the shop no longer offers the order.
+        live = self.service.status(order_id)
         if live is not None and live.status in (CheckoutStatus.COMPLETED, CheckoutStatus.ON_HOLD):
             return self._to_outcome(live)
+        try:
+            order = self.service.get_order(order_id)
+        except (ShopOrderNotFound, NotFinanceable, OrderSourceUnavailable) as exc:
+            return _order_problem(exc, order_id)
         try:
             offer = self.service.offer(order)
         except DivideBuyUnavailable as exc:
@@ -301,20 +306,12 @@ class Pages:
             if offer_another_row(errors, answers.rows, len(form.previous)):
                 form.previous.append_entry()
             return self._form(form, order, offer, asked, errors, status=400)
-        except NotFinanceable as exc:
-            return _page(
-                "dividebuy/not_available.html",
-                200,
-                order=order,
-                reason=str(exc),
-                other_methods=_endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", order.order_id),
-            )
         except (DivideBuyUnavailable, QuoteOutcomeUnknown) as exc:
             return self._form(form, order, offer, asked, FormErrors(general=[str(exc)]), status=503)
         except AlreadyFinanced as exc:
             return self._to_outcome(exc.record)
-        except ShopOrderNotFound as exc:
-            return _page("dividebuy/problem.html", 404, title="Order not found", message=str(exc))
+        except (ShopOrderNotFound, NotFinanceable, OrderSourceUnavailable) as exc:
+            return _order_problem(exc, order.order_id)
         if submitted.checkout_url:
             return redirect(submitted.checkout_url, 303)
         return redirect(url_for("dividebuy.return", ref=submitted.return_token), 303)
@@ -361,6 +358,34 @@ class Pages:
         return _outcome_page(record, checked=outcome.checked)
 
 
+def _order_problem(
+    exc: ShopOrderNotFound | NotFinanceable | OrderSourceUnavailable, order_id: str
+) -> Response:
+    """Three answers the shopper must tell apart: no such order (404), this order cannot be
+    financed (the "not available" page with the reason), the shop's platform is down (503,
+    nothing written; the operator's detail is logged by the service, never shown)."""
+    if isinstance(exc, OrderSourceUnavailable):
+        response = _page(
+            "dividebuy/problem.html",
+            503,
+            title="We could not read your order just now",
+            message=exc.message,
+            order_id=order_id,
+        )
+        if exc.retry_after is not None and exc.retry_after > 0:
+            response.headers["Retry-After"] = str(max(int(exc.retry_after + 0.999), 1))
+        return response
+    if isinstance(exc, NotFinanceable):
+        return _page(
+            "dividebuy/not_available.html",
+            200,
+            order=None,
+            reason=str(exc),
+            other_methods=_endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", order_id),
+        )
+    return _page("dividebuy/problem.html", 404, title="Order not found", message=str(exc))
+
+
 def _outcome_page(record: CheckoutRecord, *, checked: bool) -> Response:
     other = _endpoint_url("DIVIDEBUY_PAYMENT_METHODS_ENDPOINT", record.order_id)
     if record.status is CheckoutStatus.DECLINED:
@@ -384,6 +409,8 @@ _TITLES = {
     CheckoutStatus.CANCELLED: "You cancelled your DivideBuy application",
     CheckoutStatus.EXPIRED: "Your DivideBuy application expired",
     CheckoutStatus.SUPERSEDED: "This application was replaced",
+    CheckoutStatus.ORPHANED: "We could not confirm your DivideBuy application",
+    CheckoutStatus.REFUNDED: "Your DivideBuy finance was refunded",
 }
 
 
