@@ -36,12 +36,14 @@ refuse, shown pre-filled with the order's value (:func:`prefill_values`).
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 
+from ..nationalities import nationalities
 from ..orders import Address, Applicant, Order, PreviousAddress
 from ..schemas import rules
 from ..schemas.rules import FieldRule
@@ -51,18 +53,26 @@ __all__ = [
     "ASKABLE_DETAILS",
     "INSTALMENT_DAYS",
     "MAX_PREVIOUS_ADDRESSES",
+    "NATIONALITY_FIRST",
+    "PAGE_ORDER",
     "PREVIOUS_FIELDS",
     "Answers",
+    "BoxProblem",
     "FormErrors",
     "anchor_for",
     "asked_fields",
+    "box_problems",
     "combine_date",
     "combine_years_months",
+    "date_problem",
     "map_errors",
+    "nationality_options",
     "needs_another_address",
     "offer_another_row",
+    "page_position",
     "prefill_values",
     "read_answers",
+    "time_problem",
 ]
 
 #: at most this many previous addresses (three years is rarely more than five moves)
@@ -86,6 +96,31 @@ ASKABLE_DETAILS = ("title", "first_name", "last_name", "mobile_number")
 INSTALMENT_DAYS: tuple[str, ...] = tuple(
     str(day) for day in range(rules.INSTALMENT_DAY_MIN, rules.INSTALMENT_DAY_MAX + 1)
 )
+
+#: The nationality most UK shoppers give, offered first (the rest follow in the gov.uk list's
+#: order). An assumption: the document gives the list, not an order (docs/assumptions.md).
+NATIONALITY_FIRST = "British"
+
+#: The form's questions in the order the page shows them (``previous`` stands for every
+#: previous-address row, in row order). The error summary lists its entries in this order.
+PAGE_ORDER: tuple[str, ...] = (
+    "title",
+    "first_name",
+    "last_name",
+    "dob",
+    "mobile_number",
+    "nationality",
+    *ADDRESS_FIELDS,
+    "address_time",
+    "previous",
+    "income_type",
+    "residential_status",
+    "rent",
+    "term",
+    "instalment_day",
+)
+#: the inputs of one previous-address row, in page order (``time`` is its years and months)
+_ROW_ORDER = (*PREVIOUS_FIELDS, "time")
 
 _ADDRESS_RULES: dict[str, FieldRule] = {
     "house_number": rules.HOUSE_NUMBER,
@@ -133,6 +168,13 @@ def asked_fields(order: Order) -> set[str]:
     return asked
 
 
+def nationality_options() -> tuple[str, ...]:
+    """The gov.uk nationalities for the form's type-ahead list, :data:`NATIONALITY_FIRST` first."""
+    listed = nationalities()
+    first = (NATIONALITY_FIRST,) if NATIONALITY_FIRST in listed else ()
+    return (*first, *(name for name in listed if name != NATIONALITY_FIRST))
+
+
 def prefill_values(order: Order, asked: Collection[str]) -> dict[str, str]:
     """The order's own values for the fields asked because they need correcting (name → value)."""
     known = order.customer
@@ -177,6 +219,79 @@ def combine_years_months(years: object, months: object) -> str:
     return f"{y}-{m}"
 
 
+# -- boxes that cannot make a value, in the form's own words ------------------------------------
+
+#: (message, id of the box to correct): what is wrong with a group of small boxes
+BoxProblem = tuple[str, str]
+
+#: The date-of-birth messages speak of the form's day, month and year boxes: the wire's
+#: rule (schemas.rules.DATE_OF_BIRTH) speaks of YYYY-MM-DD, which the shopper never sees.
+DOB_MISSING = "Date of birth must include a {parts}"
+DOB_NOT_REAL = "Date of birth must be a real date"
+DOB_YEAR_DIGITS = "Year must include 4 numbers"
+#: the time boxes (years and months at an address), likewise in the boxes' terms
+TIME_YEARS = "Enter the years as a whole number, like 2"
+TIME_MONTHS = "Enter the months as a whole number from 0 to 11"
+
+
+def date_problem(
+    day: object, month: object, year: object, prefix: str = "dob"
+) -> BoxProblem | None:
+    """What stops three boxes making a date, and which box to correct; None if they make one.
+
+    All three blank is not a problem here (the rule's "Enter your date of birth." says
+    it). Whether the date is allowed (in the past, 18 or over) is the rule's to say.
+    """
+    boxes = {"day": _text(day), "month": _text(month), "year": _text(year)}
+    if not any(boxes.values()):
+        return None
+    missing = [name for name, value in boxes.items() if not value]
+    if missing:
+        return DOB_MISSING.format(parts=" and ".join(missing)), f"{prefix}_{missing[0]}"
+    for name, value in boxes.items():
+        if not value.isdigit():
+            return DOB_NOT_REAL, f"{prefix}_{name}"
+    if len(boxes["year"]) != 4:
+        return DOB_YEAR_DIGITS, f"{prefix}_year"
+    d, m, y = int(boxes["day"]), int(boxes["month"]), int(boxes["year"])
+    if not 1 <= m <= 12:
+        return DOB_NOT_REAL, f"{prefix}_month"
+    if not 1 <= d <= calendar.monthrange(max(y, 1), m)[1]:
+        return DOB_NOT_REAL, f"{prefix}_day"
+    return None
+
+
+def time_problem(years: object, months: object, years_id: str, months_id: str) -> BoxProblem | None:
+    """What stops a years box and a months box making a time at an address (blank counts as 0)."""
+    y, m = _text(years), _text(months)
+    if y and not y.isdigit():
+        return TIME_YEARS, years_id
+    if m and (not m.isdigit() or int(m) > 11):
+        return TIME_MONTHS, months_id
+    return None
+
+
+def box_problems(values: Mapping[str, object]) -> dict[str, BoxProblem]:
+    """Form key → problem, for every group of boxes in *values* that cannot make its value."""
+    found: dict[str, BoxProblem | None] = {
+        "dob": date_problem(values.get("dob_day"), values.get("dob_month"), values.get("dob_year")),
+        "address_time": time_problem(
+            values.get("address_years"),
+            values.get("address_months"),
+            "address_years",
+            "address_months",
+        ),
+    }
+    for row, data in _previous_rows(values):
+        found[f"previous-{row}-time"] = time_problem(
+            data.get("years"),
+            data.get("months"),
+            f"previous-{row}-years",
+            f"previous-{row}-months",
+        )
+    return {key: problem for key, problem in found.items() if problem is not None}
+
+
 @dataclass(frozen=True)
 class Answers:
     """The applicant built from the form, and which form row each previous address came from."""
@@ -184,6 +299,8 @@ class Answers:
     applicant: Applicant
     #: previous_addresses[i] on the wire came from form row ``rows[i]`` (``previous-<row>-…``)
     rows: list[int] = field(default_factory=list)
+    #: boxes that could not make a value (:func:`box_problems`): shown instead of the rule's words
+    problems: dict[str, BoxProblem] = field(default_factory=dict)
 
 
 #: ``previous-<row>-<name>``; four digits at most, so a hostile row number costs nothing
@@ -264,7 +381,7 @@ def read_answers(values: Mapping[str, object], asked: Collection[str]) -> Answer
         mobile_number=override("mobile_number"),
         address=address,
     )
-    return Answers(applicant, rows)
+    return Answers(applicant, rows, box_problems(values))
 
 
 # -- wire errors → form fields --------------------------------------------------------------------
@@ -296,17 +413,23 @@ class FormErrors:
     by_field: dict[str, list[str]] = field(default_factory=dict)
     #: errors no field of the form can fix (the shop's order data, the shopper's address)
     general: list[str] = field(default_factory=list)
+    #: form key → the input its summary link lands on, where not :func:`anchor_for`'s
+    anchors: dict[str, str] = field(default_factory=dict)
 
     def add(self, key: str, messages: Iterable[str]) -> None:
         bucket = self.by_field.setdefault(key, [])
         bucket.extend(m for m in messages if m not in bucket)
 
     def summary(self) -> list[tuple[str, str]]:
-        """``(message, input id)`` for an error summary whose links land on each input."""
+        """``(message, input id)`` for an error summary whose links land on each input.
+
+        In the page's order (:func:`page_position`), whatever order DivideBuy's
+        rules reported them in, so the summary reads like the form.
+        """
         return [
-            (message, anchor_for(key))
-            for key, messages in self.by_field.items()
-            for message in messages
+            (message, self.anchors.get(key) or anchor_for(key))
+            for key in sorted(self.by_field, key=page_position)
+            for message in self.by_field[key]
         ]
 
     def __bool__(self) -> bool:
@@ -315,17 +438,38 @@ class FormErrors:
 
 #: The form asks the time at an address as years and months only, so the wire's
 #: "time or move-in date" message is shown as the time rule's own required message.
-_FORM_WORDING = {rules.ADDRESS_TIME_NEITHER: rules.TIME_AT_ADDRESS.required_message}
+_FORM_WORDING = {
+    rules.ADDRESS_TIME_NEITHER: rules.TIME_AT_ADDRESS.required_message,
+    # the nationality is typed (with a type-ahead list), not chosen from a drop-down
+    rules.NATIONALITY_INVALID: "Enter a nationality from the list, like British",
+}
+
+
+def page_position(key: str) -> tuple[int, int, int]:
+    """Where the input of form key *key* is on the page, for sorting (unknown keys last)."""
+    match = re.fullmatch(r"previous-(\d{1,4})-([a-z_0-9]+)", key)
+    if match is not None:
+        name = match.group(2)
+        within = _ROW_ORDER.index(name) if name in _ROW_ORDER else len(_ROW_ORDER)
+        return PAGE_ORDER.index("previous"), int(match.group(1)) + 1, within
+    if key in PAGE_ORDER:
+        return PAGE_ORDER.index(key), 0, 0
+    return len(PAGE_ORDER), 0, 0
 
 
 def map_errors(
-    field_errors: Mapping[str, list[str]], rows: list[int], asked: set[str]
+    field_errors: Mapping[str, list[str]],
+    rows: list[int],
+    asked: set[str],
+    problems: Mapping[str, BoxProblem] | None = None,
 ) -> FormErrors:
     """Place dotted wire-path errors on form fields; widen *asked* where a hidden detail failed.
 
     *rows* is :attr:`Answers.rows`. *asked* is updated in place: a detail taken from
     the order that DivideBuy refused (a 422 our rules did not predict) is shown so
-    it can be corrected.
+    it can be corrected. *problems* (:attr:`Answers.problems`) replaces a group's
+    error by what is wrong with its boxes, linked to the box to correct (the month,
+    not the year).
     """
     errors = FormErrors()
     for path, given in field_errors.items():
@@ -335,6 +479,10 @@ def map_errors(
             errors.general.extend(messages)
         else:
             errors.add(key, messages)
+    for key, (message, box) in (problems or {}).items():
+        if key in errors.by_field:
+            errors.by_field[key] = [message]
+            errors.anchors[key] = box
     return errors
 
 

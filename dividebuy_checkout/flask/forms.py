@@ -24,13 +24,13 @@ from ..checkout.answers import (
     prefill_values,
     read_answers,
 )
-from ..nationalities import nationalities
 from ..orders import Order
 from ..schemas import enums
 from ..terms import Offer
 
 __all__ = [
     "ApplicationForm",
+    "CancelForm",
     "PreviousAddressForm",
     "answers_from",
     "choice",
@@ -102,7 +102,9 @@ class ApplicationForm(FlaskForm):  # type: ignore[misc]
         validate_choice=False,
     )
     rent = StringField("Monthly rent or mortgage payment, in whole pounds")
-    nationality = SelectField("Nationality", validate_choice=False)
+    #: typed, with the gov.uk list as a type-ahead <datalist> (works without JavaScript);
+    #: the schema checks the value against that list
+    nationality = StringField("Nationality")
     term = RadioField(
         "How many months would you like to spread the cost over?", validate_choice=False
     )
@@ -115,9 +117,12 @@ class ApplicationForm(FlaskForm):  # type: ignore[misc]
     submit = SubmitField("Continue to DivideBuy")
 
     def setup(self, offer: Offer) -> None:
-        """Fill the choices that depend on the request: the offer's terms, the nationalities."""
+        """Fill the choices that depend on the request: the offer's terms."""
         self.term.choices = [choice(str(term.months), term.label) for term in offer.choices]
-        self.nationality.choices = _choices(nationalities(), "Choose…")
+
+
+class CancelForm(FlaskForm):  # type: ignore[misc]
+    """"Cancel this application" on the return page: only its CSRF token is checked."""
 
 
 def prefill(form: ApplicationForm, order: Order, asked: Collection[str]) -> None:

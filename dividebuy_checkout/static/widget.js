@@ -32,6 +32,13 @@ function times(unit, quantity) {
   return `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, "0")}`;
 }
 
+// The representative example: its caption (duration, "representative") then DivideBuy's words.
+function example(data, className) {
+  const box = el("div", className);
+  box.append(el("p", "dbw__example-caption", data.text.example_caption), el("p", "", data.example.text));
+  return box;
+}
+
 const CELLS = ["first_text", "regular_plan_text", "final_text", "total_payable_text", "interest_text"];
 
 // The same markup as templates/dividebuy/widget/widget.html and _panel.html, from the JSON.
@@ -39,9 +46,10 @@ function build(data) {
   const text = data.text;
   const box = el("div", "dbw__box");
   const headline = el("p", "dbw__headline");
-  headline.append(el("span", "dbw__offer", data.headline.text), " ", el("span", "dbw__brand", text.brand));
+  const offer = el("span", data.headline.needs_example ? "dbw__offer dbw__offer--rate" : "dbw__offer", data.headline.text);
+  headline.append(offer, " ", el("span", "dbw__brand", text.brand));
   box.append(headline);
-  if (data.headline.needs_example && data.example) box.append(el("div", "dbw__example dbw__example--lead", data.example.text));
+  if (data.headline.needs_example && data.example) box.append(example(data, "dbw__example dbw__example--lead"));
   const scroll = el("div", "dbw__scroll");
   scroll.setAttribute("role", "region");
   scroll.setAttribute("aria-label", text.terms_label);
@@ -68,7 +76,7 @@ function build(data) {
   scroll.append(table);
   const panel = el("div", "dbw__panel");
   panel.append(el("p", "dbw__title", text.dialog_title), scroll);
-  if (data.example && !data.headline.needs_example) panel.append(el("div", "dbw__example", data.example.text));
+  if (data.example && !data.headline.needs_example) panel.append(example(data, "dbw__example"));
   const details = el("details", "dbw__calc");
   details.append(el("summary", "dbw__trigger", text.trigger), panel);
   box.append(details, el("p", "dbw__notice", text.credit_notice));

@@ -36,7 +36,9 @@ class TermView:
     def from_term(cls, term: Term, wording: Wording = WORDING) -> TermView:
         return cls(
             months=term.months_in_term,
-            interest_free=term.interest_free,
+            # "interest-free" only where the shopper pays no more than the cash price:
+            # a 0 % rate with interest charged anyway is shown as a rate, with its example
+            interest_free=term.interest_free and term.total_interest <= 0,
             apr=term.interest_rate,
             first=term.first_instalment_cost,
             regular=term.regular_instalment_cost,

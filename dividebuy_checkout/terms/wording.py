@@ -47,8 +47,8 @@ class Wording:
     regular_plan: str = "{count} × {amount}"
     #: the checkout form's radio button: "12 months: £83.34 a month, interest-free"
     choice_label: str = "{months} months: {regular} a month, {rate}"
-    #: the rate part of an interest-bearing choice: "9.9% APR, £2,305.61 in all"
-    choice_interest_bearing: str = "{apr}% APR, {total} in all"
+    #: the rate part of an interest-bearing choice: "9.9% APR representative, £2,305.61 in all"
+    choice_interest_bearing: str = "{apr}% APR representative, {total} in all"
     #: why the checkout offers nothing for an order total
     below_minimum: str = (
         "DivideBuy finance is available on orders from {minimum}; this order is {amount}."
@@ -57,6 +57,9 @@ class Wording:
         "DivideBuy finance is available on orders up to {maximum}; this order is {amount}."
     )
     not_available: str = "DivideBuy finance is not available for this order."
+    #: above every representative example, wherever one is shown: it states the duration
+    #: and says "representative" (CONC 3.5.5R) in the same words on every page
+    example_caption: str = "Representative example over {months} months"
 
 
 WORDING = Wording()

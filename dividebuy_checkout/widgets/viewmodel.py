@@ -29,6 +29,7 @@ from typing import Any
 
 from ..models import RepresentativeExample, Term, Terms
 from ..money import ZERO, format_gbp
+from ..terms.disclosure import example_caption
 from ..terms.view import TermView
 from ..terms.wording import WORDING, Wording
 from .sanitise import SanitisedExample, sanitise_example
@@ -72,6 +73,11 @@ class WidgetView:
         return self.headline is not None and not self.headline.interest_free
 
     @property
+    def example_caption(self) -> str:
+        """The line above the example: its duration, and that it is representative."""
+        return example_caption(self.example.months, self.wording) if self.example else ""
+
+    @property
     def dialog_title(self) -> str:
         return self.wording.dialog_title.format(amount=self.amount_text)
 
@@ -104,6 +110,7 @@ class WidgetView:
                 "close": wording.close,
                 "choose": wording.choose,
                 "terms_label": wording.terms_label,
+                "example_caption": self.example_caption,
                 "columns": [
                     wording.term,
                     wording.first,

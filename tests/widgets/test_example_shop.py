@@ -49,9 +49,11 @@ def test_a_product_below_the_minimum_shows_no_widget(shop):
 def test_a_product_with_interest_bearing_terms_shows_the_example_beside_the_headline(shop):
     html = shop.test_client().get("/products/velvet-sofa").text
     assert "or 36 × £55.57 at 9.9% APR representative" in html
+    # the example's caption states its duration, then DivideBuy's own words
     assert (
-        'class="dbw__example dbw__example--lead"><strong>Representative Example:</strong>' in html
-    )
+        'class="dbw__example dbw__example--lead"><p class="dbw__example-caption">'
+        "Representative example over 36 months</p><strong>Representative Example:</strong>"
+    ) in html
 
 
 def test_the_product_page_and_the_checkout_share_one_terms_source(shop, sandbox):
