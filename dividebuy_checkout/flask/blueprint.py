@@ -16,7 +16,7 @@ from types import ModuleType
 from flask import Blueprint, Flask
 
 from ..config import declare
-from . import backoffice, bridge, checkout, health, webhooks, widgets
+from . import backoffice, bridge, checkout, health, openapi, webhooks, widgets
 from .extension import DivideBuyState
 
 __all__ = ["PARTS", "build"]
@@ -29,6 +29,7 @@ PARTS: tuple[tuple[str, ModuleType], ...] = (
     ("webhooks", webhooks),
     ("bridge", bridge),
     ("health", health),
+    ("openapi", openapi),
 )
 
 for _section, _part in PARTS:
