@@ -62,6 +62,7 @@ from ..store import CheckoutRecord, CheckoutStatus
 from . import signals
 from .extension import DivideBuyState
 from .forms import ApplicationForm, answers_from, prefill
+from .public_url import check_public_url, external_url, host_refusal, require_public_url
 from .terms import terms_source
 
 __all__ = ["CONFIG_DEFAULTS", "DEFAULT_LAYOUT", "Pages", "make_service", "register"]
@@ -107,6 +108,14 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "DIVIDEBUY_MIN_HISTORY_MONTHS": setting(
         36, "months of address history DivideBuy needs", minimum=0
     ),
+    "DIVIDEBUY_PUBLIC_URL": setting(
+        None,
+        "the shop's public base URL (e.g. https://shop.example): return URLs sent to DivideBuy "
+        "are built on it, never on the request's Host; required in live. None: the request's "
+        "host, only if it matches SERVER_NAME / TRUSTED_HOSTS where set",
+        kind=str,
+        check=check_public_url,
+    ),
 }
 
 DEFAULT_LAYOUT = "dividebuy/_layout.html"
@@ -116,6 +125,7 @@ _PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 def make_service(app: Flask, state: DivideBuyState) -> CheckoutService:
     """The app's checkout service; raises :class:`ConfigurationError` for what is missing."""
+    require_public_url(app, state.settings.environment)  # live: never the request's Host
     if state.order_source is None:
         raise ConfigurationError(
             "DivideBuy checkout needs an order source: DivideBuy(app, order_source=…) with a "
@@ -230,7 +240,7 @@ class Pages:
         return response
 
     def _return_url(self, token: str) -> str:
-        return url_for("dividebuy.return", ref=token, _external=True)
+        return external_url("dividebuy.return", ref=token)  # DIVIDEBUY_PUBLIC_URL when set
 
     def _to_outcome(self, record: CheckoutRecord) -> AnyResponse:
         token = self.service.return_token(record)
@@ -280,6 +290,9 @@ class Pages:
         limited = self._limited("submit")
         if limited is not None:
             return limited
+        refusal = host_refusal()  # a Host the shop does not use never reaches DivideBuy
+        if refusal is not None:
+            return _page("dividebuy/problem.html", 400, title="Wrong address", message=refusal)
         if not form.validate():
             errors = FormErrors(
                 general=[
