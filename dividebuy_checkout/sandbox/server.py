@@ -8,7 +8,9 @@ Port 0 asks the OS for a free port; :attr:`SandboxServer.url` says which.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -16,7 +18,21 @@ from .app import SandboxApp
 from .config import SandboxConfig
 from .state import SandboxState
 
-__all__ = ["SandboxServer"]
+__all__ = ["LoopbackServer", "SandboxServer", "ServedApp"]
+
+
+class ServedApp(Protocol):
+    """A WSGI app with a ``state`` (what tests inspect and steer): the sandbox, a platform fake."""
+
+    @property
+    def state(self) -> Any: ...
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]: ...
+
+
+AppT = TypeVar("AppT", bound=ServedApp)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -26,36 +42,29 @@ class _QuietHandler(WSGIRequestHandler):
         return None
 
 
-class SandboxServer:
-    """Serve a :class:`SandboxApp` on ``host:port``.
+class LoopbackServer(Generic[AppT]):
+    """Serve *app* on ``host:port`` (threaded: a slow reply blocks only its own request).
 
     ``start()`` serves in a daemon thread (``stop()`` ends it; also a context
     manager); ``run()`` serves in the calling thread until interrupted (the CLI).
+    The sandbox and every shop-platform fake are one of these.
     """
 
+    #: the serving thread's name, before ``:port``
+    thread_name: ClassVar[str] = "loopback-server"
+
     def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        config: SandboxConfig | None = None,
-        *,
-        app: SandboxApp | None = None,
-        log_requests: bool = False,
+        self, app: AppT, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False
     ) -> None:
-        self.app = app or SandboxApp(config)
+        self.app = app
         self._server: BaseWSGIServer = make_server(
             host,
             port,
-            self.app,
+            app,
             threaded=True,
             request_handler=WSGIRequestHandler if log_requests else _QuietHandler,
         )
         self._thread: threading.Thread | None = None
-
-    @property
-    def state(self) -> SandboxState:
-        """The app's state: inspect or steer the running sandbox from Python."""
-        return self.app.state
 
     @property
     def host(self) -> str:
@@ -67,20 +76,20 @@ class SandboxServer:
 
     @property
     def url(self) -> str:
-        """The base URL to give the client, e.g. ``http://127.0.0.1:53817``."""
+        """The base URL, e.g. ``http://127.0.0.1:53817`` (IPv6 literals bracketed)."""
         host = self.host
         if ":" in host:  # IPv6 literal
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
 
-    def start(self) -> SandboxServer:
+    def start(self) -> Self:
         """Serve in a background daemon thread; returns at once."""
         if self._thread is not None:
-            raise RuntimeError("This SandboxServer is already running.")
+            raise RuntimeError(f"This {type(self).__name__} is already running.")
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name=f"dividebuy-sandbox:{self.port}",
+            name=f"{self.thread_name}:{self.port}",
             daemon=True,
         )
         self._thread.start()
@@ -95,13 +104,13 @@ class SandboxServer:
         self._server.server_close()
 
     def run(self) -> None:
-        """Serve in this thread until Ctrl-C (what ``dividebuy-checkout sandbox`` calls)."""
+        """Serve in this thread until Ctrl-C (what the CLI's commands call)."""
         try:
             self._server.serve_forever()
         finally:
             self._server.server_close()
 
-    def __enter__(self) -> SandboxServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -113,4 +122,26 @@ class SandboxServer:
         self.stop()
 
     def __repr__(self) -> str:
-        return f"SandboxServer({self.url!r})"
+        return f"{type(self).__name__}({self.url!r})"
+
+
+class SandboxServer(LoopbackServer[SandboxApp]):
+    """Serve a :class:`SandboxApp` on ``host:port``."""
+
+    thread_name = "dividebuy-sandbox"
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        config: SandboxConfig | None = None,
+        *,
+        app: SandboxApp | None = None,
+        log_requests: bool = False,
+    ) -> None:
+        super().__init__(app or SandboxApp(config), host, port, log_requests=log_requests)
+
+    @property
+    def state(self) -> SandboxState:
+        """The app's state: inspect or steer the running sandbox from Python."""
+        return self.app.state
