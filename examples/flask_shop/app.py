@@ -427,11 +427,36 @@ def _connect_signals(app: Flask) -> None:
         if record.status is CheckoutStatus.PENDING:
             book.update(record.order_id, status=PENDING_FINANCE)
 
+    def still_held(sender: Flask, order_id: str) -> bool:
+        """Only resolve-hold clears a hold: while any checkout of the order is on hold, the
+        order stays on hold whatever else DivideBuy reports."""
+        service = get_state(sender).services.get("checkout")
+        return service is not None and bool(service.holds(order_id))
+
     def completed(sender: Flask, record: CheckoutRecord, **extra: Any) -> None:
+        if still_held(sender, record.order_id):
+            return
         book.update(record.order_id, status=PAID, paid_with="DivideBuy", note=None)
 
     def on_hold(sender: Flask, record: CheckoutRecord, reason: str = "", **extra: Any) -> None:
-        book.update(record.order_id, status=ON_HOLD, paid_with="DivideBuy", note=reason)
+        # keep how it was paid (a card payment before a late DivideBuy completion)
+        current = book.get(record.order_id)
+        paid_with = current.paid_with if current is not None and current.paid_with else "DivideBuy"
+        book.update(record.order_id, status=ON_HOLD, paid_with=paid_with, note=reason)
+
+    def hold_refunded(sender: Flask, record: CheckoutRecord, **extra: Any) -> None:
+        """The held DivideBuy money went back: the order is as it was paid otherwise, or unpaid."""
+        current = book.get(record.order_id)
+        if current is None or still_held(sender, record.order_id):
+            return
+        service = get_state(sender).services.get("checkout")
+        live = service.status(record.order_id) if service is not None else None
+        if live is not None and live.status is CheckoutStatus.COMPLETED:
+            book.update(record.order_id, status=PAID, paid_with="DivideBuy", note=None)
+        elif current.paid_with and current.paid_with != "DivideBuy":
+            book.update(record.order_id, status=PAID, note=None)
+        else:
+            book.update(record.order_id, status=AWAITING_PAYMENT, paid_with=None, note=None)
 
     def not_paid(sender: Flask, record: CheckoutRecord, **extra: Any) -> None:
         current = book.get(record.order_id)
@@ -443,6 +468,7 @@ def _connect_signals(app: Flask) -> None:
     signals.quote_created.connect_via(app, weak=False)(created)
     signals.quote_completed.connect_via(app, weak=False)(completed)
     signals.order_on_hold.connect_via(app, weak=False)(on_hold)
+    signals.hold_refunded.connect_via(app, weak=False)(hold_refunded)
     signals.quote_declined.connect_via(app, weak=False)(not_paid)
     signals.quote_cancelled.connect_via(app, weak=False)(not_paid)
     signals.quote_expired.connect_via(app, weak=False)(not_paid)

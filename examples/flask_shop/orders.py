@@ -127,8 +127,14 @@ class OrderBook:
     # -- the OrderSource interface -----------------------------------------------------------------
 
     def get_order(self, order_id: str) -> Order | None:
+        """The order while it can still be paid; ``None`` once it is paid (by card or
+        DivideBuy), on hold, or empty. The checkout asks when the form is shown, when it
+        is submitted and when DivideBuy completes a quote: a quote completed for an order
+        paid another way is then put on hold, never paid twice."""
         shop_order = self.get(order_id)
-        return None if shop_order is None or not shop_order.lines else shop_order.to_order()
+        if shop_order is None or not shop_order.lines or not shop_order.open:
+            return None
+        return shop_order.to_order()
 
     # -- the shop's own use ------------------------------------------------------------------------
 

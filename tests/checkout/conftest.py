@@ -51,6 +51,8 @@ SIGNALS = (
     "quote_cancelled",
     "quote_expired",
     "order_on_hold",
+    "quote_orphaned",
+    "hold_refunded",
 )
 
 
