@@ -4,6 +4,7 @@ sandbox settles or refunds once. Every refusal leaves the inbox empty."""
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,3 +252,18 @@ def test_recplus_down_during_the_re_read_is_503_and_nothing_is_recorded(
     shop.recplus.state.clear_faults()
     assert post(shop, wrapped(shop), basic()).status_code == 200  # the redelivery works
     assert shop.settle_calls() == 1
+
+
+def test_no_personal_data_or_credential_reaches_the_logs(
+    shop: PlatformShop, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    shop.completed_checkout()
+    shop.subscribe()
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    post(shop, wrapped(shop), basic(password="wrong-password-0123456789"))
+    post(shop, b"<xml/>", {**basic(), "Content-Type": "application/xml"})
+    text = caplog.text
+    assert shop.settle_calls() == 1 and "refused a recplus webhook" in text
+    for personal in ("Ann Lee", "ann.lee", "Foregate", "WR1 1DB", "07400", HOOK_PASSWORD):
+        assert personal.lower() not in text.lower(), personal
