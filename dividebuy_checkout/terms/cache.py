@@ -201,6 +201,10 @@ class SWRCache(Generic[K, V]):
 
     def cached(self, key: K) -> bool:
         """Whether anything (fresh, stale or a negative entry) is kept for *key*."""
+        with self._lock:
+            entry = self._recent.get(key)
+        if entry is not None and self._fresh(entry):
+            return True  # seen fresh lately: no backend round trip (Redis) per request
         return self._read(key) is not None
 
     def load(self, key: K) -> Future[Any]:

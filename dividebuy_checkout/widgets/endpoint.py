@@ -58,6 +58,13 @@ MAX_AMOUNT_LENGTH = 32
 _JSON = "application/json"
 _NO_STORE = "no-store"
 
+#: id(result) -> (result, body, ETag) of recent cacheable answers. The service hands out the
+#: same WidgetResult object while a price's figures stay the same, so the body is built and
+#: hashed once per price instead of per request (it cost as much as the rest of the request).
+#: Holding the result keeps its id from being reused; emptied when full.
+_ENCODED: dict[int, tuple[WidgetResult, bytes, str]] = {}
+_ENCODED_MAX = 4096
+
 
 @dataclass(frozen=True)
 class JsonAnswer:
@@ -144,13 +151,20 @@ def terms_json(
                     **{"Retry-After": str(max(int(wait + 0.999), 1))},
                 )
         result = widgets.result(price)
-    body = result.view.to_dict()
-    body["state"] = result.outcome.value
-    data = _encode(body)
-    if not result.cacheable:
-        # Degraded (DivideBuy slow or down): nobody may keep it; the next ask may succeed.
-        return JsonAnswer(200, {"Content-Type": _JSON, "Cache-Control": _NO_STORE}, data)
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    known = _ENCODED.get(id(result))
+    if known is not None and known[0] is result:
+        data, etag = known[1], known[2]
+    else:
+        body = result.view.to_dict()
+        body["state"] = result.outcome.value
+        data = _encode(body)
+        if not result.cacheable:
+            # Degraded (DivideBuy slow or down): nobody may keep it; the next ask may succeed.
+            return JsonAnswer(200, {"Content-Type": _JSON, "Cache-Control": _NO_STORE}, data)
+        etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        _ENCODED[id(result)] = (result, data, etag)
     headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": etag}
     if _matches(if_none_match, etag):
         return JsonAnswer(304, headers)
