@@ -296,19 +296,64 @@ class PlatformInbox:
         limit: int | None = None,
     ) -> list[InboxEntry]:
         """Rows, newest first, filtered by status, platform and order."""
-        query = select(platform_events).order_by(
-            platform_events.c.received_at.desc(), platform_events.c.id.desc()
+        rows = self._rows(
+            platform_events, platform_events.c.received_at, statuses, platform, order_id, limit
         )
+        return [_event(row) for row in rows]
+
+    def _rows(
+        self,
+        table: Table,
+        newest: Any,
+        statuses: Sequence[StrEnum] | None,
+        platform: str | None,
+        order_id: str | None,
+        limit: int | None,
+    ) -> list[Row[Any]]:
+        query = select(table).order_by(newest.desc(), table.c.id.desc())
         if statuses:
-            query = query.where(platform_events.c.status.in_([s.value for s in statuses]))
+            query = query.where(table.c.status.in_([s.value for s in statuses]))
         if platform:
-            query = query.where(platform_events.c.platform == platform)
+            query = query.where(table.c.platform == platform)
         if order_id:
-            query = query.where(platform_events.c.order_id == order_id)
+            query = query.where(table.c.order_id == order_id)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [_event(row) for row in conn.execute(query)]
+            return list(conn.execute(query).all())
+
+    def _claim(
+        self,
+        table: Table,
+        statuses: Sequence[StrEnum],
+        lease: timedelta,
+        limit: int,
+        platform: str | None,
+        ids: Sequence[int] | None,
+        now: datetime | None,
+    ) -> tuple[str, list[Row[Any]]]:
+        """Lease up to *limit* due rows of *table* in one transaction; ``(owner, rows)``."""
+        now = now or utc_now()
+        owner = uuid.uuid4().hex
+        extra = and_(
+            table.c.platform == platform if platform else true(),
+            table.c.id.in_(list(ids)) if ids is not None else true(),
+        )
+        with self.engine.begin() as conn:
+            due = _due_ids(conn, table, [s.value for s in statuses], now, limit, extra)
+            if not due:
+                return owner, []
+            conn.execute(
+                update(table)
+                .where(table.c.id.in_(due), _lease_free(table, now))
+                .values(lease_owner=owner, lease_until=now + lease)
+            )
+            rows = conn.execute(
+                select(table)
+                .where(table.c.lease_owner == owner)
+                .order_by(table.c.next_attempt_at, table.c.id)
+            ).all()
+        return owner, list(rows)
 
     def claim_events(
         self,
@@ -320,26 +365,9 @@ class PlatformInbox:
         now: datetime | None = None,
     ) -> tuple[str, list[InboxEntry]]:
         """Lease up to *limit* due rows (or exactly *ids* if due); ``(owner token, rows)``."""
-        now = now or utc_now()
-        owner = uuid.uuid4().hex
-        extra = and_(
-            platform_events.c.platform == platform if platform else true(),
-            platform_events.c.id.in_(list(ids)) if ids is not None else true(),
+        owner, rows = self._claim(
+            platform_events, DUE_EVENT_STATUSES, lease, limit, platform, ids, now
         )
-        with self.engine.begin() as conn:
-            due = _due_ids(conn, platform_events, DUE_EVENT_STATUSES, now, limit, extra)
-            if not due:
-                return owner, []
-            conn.execute(
-                update(platform_events)
-                .where(platform_events.c.id.in_(due), _lease_free(platform_events, now))
-                .values(lease_owner=owner, lease_until=now + lease)
-            )
-            rows = conn.execute(
-                select(platform_events)
-                .where(platform_events.c.lease_owner == owner)
-                .order_by(platform_events.c.next_attempt_at, platform_events.c.id)
-            ).all()
         return owner, [_event(row) for row in rows]
 
     def finish_event(
@@ -481,19 +509,11 @@ class PlatformInbox:
         order_id: str | None = None,
         limit: int | None = None,
     ) -> list[WriteEntry]:
-        query = select(platform_writes).order_by(
-            platform_writes.c.updated_at.desc(), platform_writes.c.id.desc()
+        """Write-backs, newest first, filtered by status, platform and order."""
+        rows = self._rows(
+            platform_writes, platform_writes.c.updated_at, statuses, platform, order_id, limit
         )
-        if statuses:
-            query = query.where(platform_writes.c.status.in_([s.value for s in statuses]))
-        if platform:
-            query = query.where(platform_writes.c.platform == platform)
-        if order_id:
-            query = query.where(platform_writes.c.order_id == order_id)
-        if limit is not None:
-            query = query.limit(limit)
-        with self.engine.connect() as conn:
-            return [_write(row) for row in conn.execute(query)]
+        return [_write(row) for row in rows]
 
     def claim_writes(
         self,
@@ -505,26 +525,9 @@ class PlatformInbox:
         now: datetime | None = None,
     ) -> tuple[str, list[WriteEntry]]:
         """Lease up to *limit* due write-backs; ``(owner token, rows)``."""
-        now = now or utc_now()
-        owner = uuid.uuid4().hex
-        extra = and_(
-            platform_writes.c.platform == platform if platform else true(),
-            platform_writes.c.id.in_(list(ids)) if ids is not None else true(),
+        owner, rows = self._claim(
+            platform_writes, DUE_WRITE_STATUSES, lease, limit, platform, ids, now
         )
-        with self.engine.begin() as conn:
-            due = _due_ids(conn, platform_writes, DUE_WRITE_STATUSES, now, limit, extra)
-            if not due:
-                return owner, []
-            conn.execute(
-                update(platform_writes)
-                .where(platform_writes.c.id.in_(due), _lease_free(platform_writes, now))
-                .values(lease_owner=owner, lease_until=now + lease)
-            )
-            rows = conn.execute(
-                select(platform_writes)
-                .where(platform_writes.c.lease_owner == owner)
-                .order_by(platform_writes.c.next_attempt_at, platform_writes.c.id)
-            ).all()
         return owner, [_write(row) for row in rows]
 
     def finish_write(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from dividebuy_checkout.integrations.recplus import RecPlusOrderSource
 from dividebuy_checkout.integrations.recplus.fake import FakeConfig, RecPlusFakeServer
 
 from dividebuy_checkout.retry import RetryPolicy
+from dividebuy_checkout.sandbox import SandboxServer
+
+from .platform_app import PlatformShop, build_platform_shop
 
 #: the fake's "slow" wait; sources in tests time out well before it
 SLOW_SECONDS = 0.6
@@ -54,3 +59,26 @@ def make_source(
     yield make
     for source in made:
         source.close()
+
+
+@pytest.fixture
+def make_platform_shop(
+    sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path
+) -> Iterator[Callable[..., PlatformShop]]:
+    """Build and serve Flask apps wired to the fake and the sandbox (config overrides as
+    keywords); each is stopped afterwards."""
+    made: list[PlatformShop] = []
+
+    def build(**extra: Any) -> PlatformShop:
+        shop = build_platform_shop(sandbox, recplus, tmp_path, **extra)
+        made.append(shop)
+        return shop
+
+    yield build
+    for shop in made:
+        shop.stop()
+
+
+@pytest.fixture
+def platform_shop(make_platform_shop: Callable[..., PlatformShop]) -> PlatformShop:
+    return make_platform_shop()

@@ -5,33 +5,25 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from dividebuy_checkout.integrations.recplus.fake import RecPlusFakeServer
 from support import ANSWERS, press_at_dividebuy
 
 from dividebuy_checkout.flask.bridge import MISS_MESSAGE, order_matches
 from dividebuy_checkout.orders import Customer, Order
-from dividebuy_checkout.sandbox import SandboxServer
 from dividebuy_checkout.sandbox.faults import Fault
 from dividebuy_checkout.store import CheckoutStatus
 
-from .platform_app import ORDER, PAID, PENDING, PlatformShop, build_platform_shop
+from .platform_app import ORDER, PAID, PENDING, PlatformShop
 
 EMAIL = "ann.lee@example.co.uk"
 
 
 @pytest.fixture
-def shop(
-    sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path
-) -> Iterator[PlatformShop]:
-    built = build_platform_shop(sandbox, recplus, tmp_path)
-    yield built
-    built.stop()
+def shop(platform_shop: PlatformShop) -> PlatformShop:
+    return platform_shop
 
 
 def _token(html: str) -> str:
@@ -128,16 +120,11 @@ def test_recplus_down_is_a_clear_page_and_the_order_is_untouched(shop: PlatformS
     assert shop.sandbox_state()["calls"].get("CREATE_QUOTE", 0) == 0
 
 
-def test_the_bridge_is_rate_limited(
-    sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path
-) -> None:
-    limited = build_platform_shop(sandbox, recplus, tmp_path, DIVIDEBUY_RATE_LIMIT="2/minute")
-    try:
-        with httpx.Client(base_url=limited.url, timeout=20) as http:
-            codes = [find(http, ORDER, "guess@example.com").status_code for _ in range(3)]
-        assert codes == [400, 400, 429]
-    finally:
-        limited.stop()
+def test_the_bridge_is_rate_limited(make_platform_shop: Any) -> None:
+    limited = make_platform_shop(DIVIDEBUY_RATE_LIMIT="2/minute")
+    with httpx.Client(base_url=limited.url, timeout=20) as http:
+        codes = [find(http, ORDER, "guess@example.com").status_code for _ in range(3)]
+    assert codes == [400, 400, 429]
 
 
 def test_matching_is_on_normalised_values_and_needs_an_email() -> None:

@@ -6,28 +6,20 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from dividebuy_checkout.integrations.recplus.fake import RecPlusFakeServer
 
-from dividebuy_checkout.sandbox import SandboxServer
 from dividebuy_checkout.store import CheckoutStatus
 from dividebuy_checkout.store.inbox import EventStatus
 
-from .platform_app import ORDER, REFUND, SETTLE, PlatformShop, build_platform_shop
+from .platform_app import ORDER, REFUND, SETTLE, PlatformShop
 
 
 @pytest.fixture
-def shop(
-    sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path
-) -> Iterator[PlatformShop]:
-    built = build_platform_shop(sandbox, recplus, tmp_path)
-    yield built
-    built.stop()
+def shop(platform_shop: PlatformShop) -> PlatformShop:
+    return platform_shop
 
 
 def cli(shop: PlatformShop, *args: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from dividebuy_checkout.sandbox.faults import Fault
 from dividebuy_checkout.store import SqlStore
 from dividebuy_checkout.store.inbox import EventStatus, PlatformInbox, WriteStatus
 
-from .platform_app import ORDER, PAID, PENDING, REFUND, build_platform_shop
+from .platform_app import ORDER, PAID, PENDING, REFUND, PlatformShop
 
 
 @pytest.fixture
@@ -113,55 +113,49 @@ def test_a_later_write_supersedes_an_unfinished_earlier_one(inbox: PlatformInbox
 
 
 def test_an_unknown_refund_waits_for_an_operator_and_is_never_resent(
-    sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path
+    platform_shop: PlatformShop, sandbox: SandboxServer, recplus: RecPlusFakeServer
 ) -> None:
-    shop = build_platform_shop(sandbox, recplus, tmp_path)
-    try:
-        shop.completed_checkout()
-        shop.subscribe()
-        httpx.post(
-            f"{sandbox.url}/_sandbox/faults",
-            json={"route": "REFUND", "status": 500, "times": 5},
-            timeout=10,
-        ).raise_for_status()
-        recplus.state.set_status(ORDER, REFUND)
-        [row] = shop.inbox()
-        assert row.status is EventStatus.NEEDS_OPERATOR and "refund-confirm" in (row.note or "")
-        calls = shop.refund_calls()
-        assert shop.platform.inbox.retry_event(row.id) is None
-        later = datetime.now(UTC) + timedelta(days=1)
-        shop.platform.processor._clock = lambda: later  # everything due
-        assert shop.platform.processor.process_due().processed == 0
-        recplus.state.set_status(ORDER, "Processing")
-        recplus.state.set_status(ORDER, REFUND)  # delivered again: a duplicate
-        assert shop.refund_calls() == calls
-    finally:
-        shop.stop()
+    shop = platform_shop
+    shop.completed_checkout()
+    shop.subscribe()
+    httpx.post(
+        f"{sandbox.url}/_sandbox/faults",
+        json={"route": "REFUND", "status": 500, "times": 5},
+        timeout=10,
+    ).raise_for_status()
+    recplus.state.set_status(ORDER, REFUND)
+    [row] = shop.inbox()
+    assert row.status is EventStatus.NEEDS_OPERATOR and "refund-confirm" in (row.note or "")
+    calls = shop.refund_calls()
+    assert shop.platform.inbox.retry_event(row.id) is None
+    later = datetime.now(UTC) + timedelta(days=1)
+    shop.platform.processor._clock = lambda: later  # everything due
+    assert shop.platform.processor.process_due().processed == 0
+    recplus.state.set_status(ORDER, "Processing")
+    recplus.state.set_status(ORDER, REFUND)  # delivered again: a duplicate
+    assert shop.refund_calls() == calls
 
 
 def test_a_write_back_refused_by_a_down_platform_is_retried_later(
-    sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path
+    platform_shop: PlatformShop, sandbox: SandboxServer, recplus: RecPlusFakeServer
 ) -> None:
-    shop = build_platform_shop(sandbox, recplus, tmp_path)
-    try:
-        writeback = shop.platform.writeback
-        assert writeback is not None
-        recplus.state.arm_fault("ORDER_UPDATE", Fault(kind="status", status=503), times=3)
-        record = shop.completed_checkout()
-        shop.subscribe()  # the fake tells us about our own write: it must derive nothing
-        writeback("quote_completed", record=record)
-        writeback.wait()
-        [row] = shop.platform.inbox.writes()
-        assert row.status is WriteStatus.FAILED and row.attempts == 1
-        assert (recplus.state.get_order(ORDER) or {})["status"] != PAID
-        assert writeback.process_due().to_dict() == {}  # not due yet
-        later = StatusWriteBack(
-            writeback.writer,
-            shop.platform.inbox,
-            clock=lambda: datetime.now(UTC) + timedelta(minutes=2),
-        )
-        assert later.process_due().to_dict() == {"done": 1}
-        assert (recplus.state.get_order(ORDER) or {})["status"] == PAID
-        assert shop.inbox() == []  # our own write's update.order derives no event
-    finally:
-        shop.stop()
+    shop = platform_shop
+    writeback = shop.platform.writeback
+    assert writeback is not None
+    recplus.state.arm_fault("ORDER_UPDATE", Fault(kind="status", status=503), times=3)
+    record = shop.completed_checkout()
+    shop.subscribe()  # the fake tells us about our own write: it must derive nothing
+    writeback("quote_completed", record=record)
+    writeback.wait()
+    [row] = shop.platform.inbox.writes()
+    assert row.status is WriteStatus.FAILED and row.attempts == 1
+    assert (recplus.state.get_order(ORDER) or {})["status"] != PAID
+    assert writeback.process_due().to_dict() == {}  # not due yet
+    later = StatusWriteBack(
+        writeback.writer,
+        shop.platform.inbox,
+        clock=lambda: datetime.now(UTC) + timedelta(minutes=2),
+    )
+    assert later.process_due().to_dict() == {"done": 1}
+    assert (recplus.state.get_order(ORDER) or {})["status"] == PAID
+    assert shop.inbox() == []  # our own write's update.order derives no event

@@ -6,16 +6,13 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from dividebuy_checkout.integrations.recplus.fake import DeliveryMode, RecPlusFakeServer
+from dividebuy_checkout.integrations.recplus.fake import DeliveryMode
 
 from dividebuy_checkout.money import dumps
-from dividebuy_checkout.sandbox import SandboxServer
 from dividebuy_checkout.sandbox.faults import Fault
 from dividebuy_checkout.store import CheckoutStatus
 from dividebuy_checkout.store.inbox import EventStatus
@@ -28,27 +25,17 @@ from .platform_app import (
     REFUND,
     SETTLE,
     PlatformShop,
-    build_platform_shop,
 )
 
 
 @pytest.fixture
-def make_shop(sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path) -> Iterator[Any]:
-    made: list[PlatformShop] = []
-
-    def build(**extra: Any) -> PlatformShop:
-        shop = build_platform_shop(sandbox, recplus, tmp_path, **extra)
-        made.append(shop)
-        return shop
-
-    yield build
-    for shop in made:
-        shop.stop()
+def make_shop(make_platform_shop: Any) -> Any:
+    return make_platform_shop
 
 
 @pytest.fixture
-def shop(make_shop: Any) -> PlatformShop:
-    return make_shop()
+def shop(platform_shop: PlatformShop) -> PlatformShop:
+    return platform_shop
 
 
 def basic(user: str = HOOK_USER, password: str = HOOK_PASSWORD) -> dict[str, str]:
