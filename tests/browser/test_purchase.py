@@ -124,7 +124,7 @@ def test_a_purchase_through_the_sandbox_in_a_real_browser(
     page.get_by_label("Day", exact=True).fill("23")
     page.get_by_label("Month", exact=True).fill("7")
     page.get_by_label("Year", exact=True).fill("1985")
-    page.get_by_label("Nationality").select_option("British")
+    page.get_by_label("Nationality").fill("British")  # typed, with a type-ahead list
     page.locator("#address_years").fill("5")
     page.locator("#address_months").fill("2")
     page.get_by_label("Employed full-time").check()
