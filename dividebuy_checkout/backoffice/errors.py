@@ -24,6 +24,7 @@ __all__ = [
     "BackOfficeError",
     "CallFailed",
     "CheckoutNotFound",
+    "DatabaseBusyError",
     "InvalidAmount",
     "NothingToRefund",
     "OrderNotCompleted",
@@ -32,6 +33,7 @@ __all__ = [
     "RefundFailed",
     "RefundNotConfirmable",
     "RefundNotFound",
+    "RefundNotRecorded",
     "RefundOutcomeUnknown",
     "Refused",
 ]
@@ -182,3 +184,40 @@ class RefundOutcomeUnknown(CallFailed):
     code = "refund_outcome_unknown"
     #: the ledger row, marked unknown (always given: raised after the ledger records it)
     entry: RefundEntry
+
+
+class DatabaseBusyError(BackOfficeError):
+    """The shop's database stayed locked past its lock timeout; nothing was sent or changed.
+
+    Safe to try again in a moment (the CLI exits 1; the endpoints answer 503 with
+    ``Retry-After``).
+    """
+
+    code = "database_busy"
+
+    def __init__(self, doing: str) -> None:
+        super().__init__(
+            f"The shop's database is busy (another process holds its lock), so {doing}. "
+            "Try again in a moment; if it keeps happening, look for a long-running job or a "
+            "stuck process using the database."
+        )
+
+
+class RefundNotRecorded(BackOfficeError):
+    """DivideBuy answered the refund, but the shop's database could not record the answer.
+
+    The ledger still holds the refund as ``pending`` (its amount reserved, so
+    nothing more than is left can be refunded). The service keeps trying to
+    record the answer in the background; if the process stops first, the
+    pending refund turns ``unknown`` after the ledger's ``stale_after`` and
+    blocks the order's refunds until an operator confirms it.
+    """
+
+    code = "refund_not_recorded"
+
+    def __init__(self, message: str, *, entry: RefundEntry, made: bool) -> None:
+        super().__init__(message)
+        #: the ledger row as it stands (``pending``)
+        self.entry = entry
+        #: True when DivideBuy made the refund
+        self.made = made

@@ -47,6 +47,7 @@ from ..store import (
     CheckoutRecord,
     CheckoutStatus,
     CheckoutStore,
+    DatabaseBusy,
     ExceedsRemaining,
     Ledger,
     NoSuchRefund,
@@ -62,6 +63,7 @@ from ..store import (
 from .csv_import import RowError, SettleRow
 from .errors import (
     CheckoutNotFound,
+    DatabaseBusyError,
     InvalidAmount,
     NothingToRefund,
     OrderNotCompleted,
@@ -70,8 +72,10 @@ from .errors import (
     RefundFailed,
     RefundNotConfirmable,
     RefundNotFound,
+    RefundNotRecorded,
     RefundOutcomeUnknown,
 )
+from .recording import LateRecorder
 from .reports import OrderStatus, SettlementOutcome, SettlementReport, SettlementResult
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "BackOfficeService"]
@@ -137,6 +141,8 @@ class BackOfficeService:
         self.chunk_size = chunk_size
         self.notify = notify
         self._today = today or (lambda: datetime.now(UK).date())
+        #: records a refund's outcome later when the database is busy (see .recording)
+        self.recorder = LateRecorder(ledger, self._recorded_late)
 
     def today(self) -> date:
         """Today's date in the UK: no delivery can be later than this."""
@@ -180,11 +186,19 @@ class BackOfficeService:
         size = chunk_size or self.chunk_size
         run = _SettlementRun(self, size)
         iterator = iter(rows)
-        while block := list(islice(iterator, size)):
-            run.take(block)
-            if progress is not None:
-                progress(len(block))
-        run.finish()
+        try:
+            while block := list(islice(iterator, size)):
+                run.take(block)
+                if progress is not None:
+                    progress(len(block))
+            run.finish()
+        except DatabaseBusy:
+            # Claims already written stay "sending": a rerun resends the same dates,
+            # which DivideBuy treats as the same settlement.
+            raise DatabaseBusyError(
+                f"the settlement stopped after {len(run.report.outcomes)} orders (those "
+                "DivideBuy accepted are settled there); running it again is safe"
+            ) from None
         return run.report
 
     def _dividebuy_order_id(self, record: CheckoutRecord) -> tuple[str | None, str | None]:
@@ -225,9 +239,19 @@ class BackOfficeService:
         the refund DivideBuy confirmed.
         """
         wanted = _refund_amount(amount)
-        record = self._completed(order_id)
+        return self.refund_checkout(self._completed(order_id), wanted)
+
+    def refund_checkout(self, record: CheckoutRecord, amount: Decimal | None = None) -> RefundEntry:
+        """Refund *amount* (``None``: all that is left) of one checkout, whatever its status.
+
+        :meth:`refund` for an order's completed checkout; resolve-hold uses it for a
+        checkout on hold (which may not be the order's live one). Same refusals.
+        """
+        order_id = record.order_id
         try:
-            entry = self.ledger.reserve_refund(record, wanted)
+            entry = self.ledger.reserve_refund(record, amount)
+        except DatabaseBusy:
+            raise DatabaseBusyError("nothing was sent to DivideBuy and nothing changed") from None
         except RefundsBlocked as exc:
             raise RefundBlocked(order_id, exc.unknown_ids) from None
         except ExceedsRemaining as exc:
@@ -244,7 +268,9 @@ class BackOfficeService:
             refund = self.client.refund(entry.order_id, None if entry.full else entry.amount)
         except DivideBuyError as exc:
             if _not_refunded(exc):
-                failed = self.ledger.finish_refund(entry.id, RefundStatus.FAILED, note=_short(exc))
+                failed = self._finish(
+                    entry, RefundStatus.FAILED, f"DivideBuy did not make {what}", note=_short(exc)
+                )
                 refused = RefundFailed(
                     f"DivideBuy did not make {what}: {exc} Nothing was refunded; the amount "
                     "is available again.",
@@ -258,7 +284,12 @@ class BackOfficeService:
                     reason=str(refused),
                 )
                 raise refused from None
-            unknown = self.ledger.finish_refund(entry.id, RefundStatus.UNKNOWN, note=_short(exc))
+            unknown = self._finish(
+                entry,
+                RefundStatus.UNKNOWN,
+                f"The outcome of {what} is unknown (no usable answer from DivideBuy)",
+                note=_short(exc),
+            )
             lost = RefundOutcomeUnknown(_unknown_message(what, entry.id), cause=exc, entry=unknown)
             self._emit(
                 events.REFUND_UNKNOWN, order_id=unknown.order_id, refund=unknown, reason=str(lost)
@@ -266,7 +297,7 @@ class BackOfficeService:
             raise lost from exc
         except BaseException as exc:
             # A bug or an interrupt mid-call: it may have been sent. Never "failed".
-            self.ledger.finish_refund(
+            self.recorder.finish(
                 entry.id, RefundStatus.UNKNOWN, note=f"Interrupted: {type(exc).__name__}"
             )
             raise
@@ -277,15 +308,56 @@ class BackOfficeService:
                 what,
                 entry.amount,
             )
-        done = self.ledger.finish_refund(
-            entry.id,
+        done = self._finish(
+            entry,
             RefundStatus.SUCCEEDED,
+            f"DivideBuy made {what} (its refund id {refund.id}, {format_gbp(refund.amount)})",
             amount=refund.amount,
             dividebuy_refund_id=refund.id,
             refund_type=refund.refund_type,
         )
         self._emit(events.REFUND_ISSUED, order_id=done.order_id, refund=done)
         return done
+
+    def _finish(
+        self, entry: RefundEntry, status: RefundStatus, outcome: str, **values: Any
+    ) -> RefundEntry:
+        """Record DivideBuy's answer; a busy database raises :class:`RefundNotRecorded`.
+
+        The answer is then written in the background (:class:`LateRecorder`); the
+        pending row keeps its amount reserved meanwhile, so nothing can overspend.
+        """
+        done = self.recorder.finish(entry.id, status, **values)
+        if done is not None:
+            return done
+        made = status is RefundStatus.SUCCEEDED
+        again = (
+            "Do NOT refund it again. "
+            if made or status is RefundStatus.UNKNOWN
+            else "Refund again only once the ledger shows it failed. "
+        )
+        raise RefundNotRecorded(
+            f"{outcome}, but the shop's database is busy (another process holds its lock), so "
+            f"the ledger could not record it yet: refund #{entry.id} shows as pending, with "
+            f"{format_gbp(entry.amount)} held. {again}The shop keeps trying to record it; check "
+            f"with `dividebuy-checkout orders show {entry.order_id}` in a minute. If it is "
+            "still pending or becomes unknown, compare the order's refunds in the DivideBuy "
+            f"retailer portal and run `dividebuy-checkout refund-confirm {entry.id} "
+            "--succeeded` (or `--failed`).",
+            entry=entry,
+            made=made,
+        )
+
+    def _recorded_late(self, entry: RefundEntry) -> None:
+        """A refund's outcome landed in the ledger after a busy database: tell the shop now."""
+        if entry.status is RefundStatus.SUCCEEDED:
+            self._emit(events.REFUND_ISSUED, order_id=entry.order_id, refund=entry)
+        elif entry.status is RefundStatus.FAILED:
+            reason = "DivideBuy did not make this refund (recorded late: the database was busy)."
+            self._emit(events.REFUND_FAILED, order_id=entry.order_id, refund=entry, reason=reason)
+        else:
+            reason = "No usable answer came back from DivideBuy (recorded late)."
+            self._emit(events.REFUND_UNKNOWN, order_id=entry.order_id, refund=entry, reason=reason)
 
     def confirm_refund(
         self,
@@ -305,6 +377,8 @@ class BackOfficeService:
             entry = self.ledger.confirm_refund(
                 refund_id, succeeded, dividebuy_refund_id=dividebuy_refund_id, note=note
             )
+        except DatabaseBusy:
+            raise DatabaseBusyError("the verdict was not recorded: nothing changed") from None
         except NoSuchRefund:
             raise RefundNotFound(refund_id) from None
         except RefundNotUnknown as exc:

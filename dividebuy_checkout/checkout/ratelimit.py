@@ -77,6 +77,16 @@ class SlidingWindowLimiter:
             return limiter_for(limit, window, name=name, settings=settings)
         return cls(limit, window, **kw)
 
+    def peek(self, key: str) -> float | None:
+        """Like :meth:`hit` without counting: ``None`` if a hit would be allowed, else seconds
+        until it would be (a failure throttle checks this before trying a password)."""
+        now = self._clock()
+        with self._lock:
+            hits = [t for t in self._hits.get(key, ()) if t > now - self.window]
+        if len(hits) < self.limit:
+            return None
+        return max(hits[0] + self.window - now, 0.001)
+
     def hit(self, key: str) -> float | None:
         """Count a hit for *key*; ``None`` if allowed, else seconds until the next is."""
         now = self._clock()

@@ -27,6 +27,7 @@ errors and changes nothing. Refusals are 404/409/422, DivideBuy failures 502.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -35,23 +36,27 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.utils import import_string
 
 from ..backoffice import (
     BackOfficeService,
     CallFailed,
     CheckoutNotFound,
+    DatabaseBusyError,
     NothingToRefund,
     OrderNotCompleted,
     RefundBlocked,
     RefundExceedsRemaining,
     RefundNotConfirmable,
     RefundNotFound,
+    RefundNotRecorded,
     Refused,
     SettleRow,
 )
 from ..backoffice.csv_import import MAX_ORDER_ID
 from ..backoffice.reports import refund_dict
+from ..backoffice.throttle import DEFAULT_FAILURE_LIMIT, FailureThrottle, retry_after
 from ..checkout.holds import HOLD_ACTIONS, MAX_ACTOR, MAX_REASON, HoldNotResolvable, resolve_hold
 from ..config import setting
 from ..dates import parse_iso_date
@@ -61,9 +66,13 @@ from ..settings import ConfigurationError
 from . import signals
 from .extension import DivideBuyState
 
+log = logging.getLogger("dividebuy_checkout.backoffice")
+
 __all__ = [
     "CONFIG_DEFAULTS",
+    "DATABASE_BUSY_RETRY_AFTER",
     "MIN_KEY_LENGTH",
+    "THROTTLE_KEY",
     "BadBody",
     "ConfirmSchema",
     "IsoDateField",
@@ -97,7 +106,15 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS": setting(
         1000, "the most orders one POST /backoffice/settle may carry", minimum=1
     ),
+    "DIVIDEBUY_BACKOFFICE_FAILED_AUTH_LIMIT": setting(
+        DEFAULT_FAILURE_LIMIT,
+        "wrong back-office API keys allowed per client address (then 429 with Retry-After)",
+        kind=str,
+    ),
 }
+
+#: where the app's wrong-key throttle lives: ``app.extensions[THROTTLE_KEY]``
+THROTTLE_KEY = "dividebuy_backoffice_throttle"
 
 #: a shorter key can be guessed; refused at start-up
 MIN_KEY_LENGTH = 16
@@ -113,7 +130,13 @@ _STATUS_FOR: list[tuple[type[Exception], int]] = [
     (HoldNotResolvable, 409),
     (Refused, 422),
     (CallFailed, 502),
+    (DatabaseBusyError, 503),
+    # DivideBuy answered; the ledger records it in the background: not an error to retry
+    (RefundNotRecorded, 202),
 ]
+
+#: seconds a client waits before trying again after a busy database (Retry-After)
+DATABASE_BUSY_RETRY_AFTER = 5
 
 
 # -- body schemas ---------------------------------------------------------------------------
@@ -222,7 +245,12 @@ def _bad_body(exc: BadBody) -> tuple[Response, int]:
     )
 
 
-def _refusal(exc: Refused | CallFailed) -> tuple[Response, int]:
+#: what the endpoints answer for: refused, DivideBuy failed, database busy, not yet recorded
+Answered = Refused | CallFailed | DatabaseBusyError | RefundNotRecorded
+_ANSWERED = (Refused, CallFailed, DatabaseBusyError, RefundNotRecorded)
+
+
+def _refusal(exc: Answered) -> tuple[Response, int]:
     status = next(code for kind, code in _STATUS_FOR if isinstance(exc, kind))
     extra: dict[str, Any] = {}
     field = getattr(exc, "field", None)
@@ -230,7 +258,27 @@ def _refusal(exc: Refused | CallFailed) -> tuple[Response, int]:
         extra["field_errors"] = {field: [str(exc)]}
     if isinstance(exc, CallFailed) and exc.entry is not None:
         extra["refund"] = refund_dict(exc.entry)
-    return _error(status, exc.code, str(exc), **extra)
+    if isinstance(exc, RefundNotRecorded):
+        extra["refund"] = refund_dict(exc.entry)
+        extra["refund_made_at_dividebuy"] = exc.made
+    response, status = _error(status, exc.code, str(exc), **extra)
+    if isinstance(exc, DatabaseBusyError):
+        response.headers["Retry-After"] = str(DATABASE_BUSY_RETRY_AFTER)
+    return response, status
+
+
+def _database_failed(exc: SQLAlchemyError) -> tuple[Response, int]:
+    """Any other database failure on a back-office endpoint: one JSON line, no SQL, no data."""
+    log.error("Back-office database error: %s", type(exc).__name__)
+    response, status = _error(
+        503,
+        "database_error",
+        "The shop's database failed while handling this request ("
+        f"{type(exc).__name__}); nothing was sent to DivideBuy unless the order's refunds "
+        "say so. Check the database, then the order with GET /backoffice/orders/<order_id>.",
+    )
+    response.headers["Retry-After"] = str(DATABASE_BUSY_RETRY_AFTER)
+    return response, status
 
 
 # -- authentication -------------------------------------------------------------------------
@@ -249,14 +297,32 @@ def require_api_key(view: Callable[..., Any]) -> Callable[..., Any]:
                 "The back-office API is switched off: set DIVIDEBUY_BACKOFFICE_API_KEY (or "
                 "DIVIDEBUY_BACKOFFICE_AUTH) in the shop's configuration.",
             )
+        throttle: FailureThrottle | None = current_app.extensions.get(THROTTLE_KEY)
+        address = request.remote_addr
+        wait = throttle.blocked(address) if throttle is not None else None
+        if wait is not None:
+            return _throttled(wait)
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
             return _unauthorised("Send the back-office API key as 'Authorization: Bearer <key>'.")
         if not hmac.compare_digest(given.strip().encode(), str(key).encode()):
+            wait = throttle.failed(address) if throttle is not None else None
+            if wait is not None:
+                return _throttled(wait)
             return _unauthorised("The back-office API key is not the configured one.")
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _throttled(wait: float) -> tuple[Response, int]:
+    response, status = _error(
+        429,
+        "too_many_failures",
+        "Too many wrong back-office API keys from this address: wait before trying again.",
+    )
+    response.headers["Retry-After"] = retry_after(wait)
+    return response, status
 
 
 def _unauthorised(message: str) -> tuple[Response, int]:
@@ -317,6 +383,17 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
     service = make_service(app, state)
     state.services["backoffice"] = service
     guard, is_api_key = _auth(app)
+    try:
+        app.extensions[THROTTLE_KEY] = FailureThrottle.from_spec(
+            str(app.config["DIVIDEBUY_BACKOFFICE_FAILED_AUTH_LIMIT"]),
+            name="backoffice-api-key",
+            settings=state.settings,
+        )
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"DIVIDEBUY_BACKOFFICE_FAILED_AUTH_LIMIT: {exc}",
+            key="DIVIDEBUY_BACKOFFICE_FAILED_AUTH_LIMIT",
+        ) from None
     max_orders = int(app.config["DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS"])
 
     def backoffice_settle() -> Any:
@@ -339,14 +416,14 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
             return _bad_body(exc)
         try:
             entry = service.refund(order_id, body["amount"])
-        except (Refused, CallFailed) as exc:
+        except _ANSWERED as exc:
             return _refusal(exc)
         return jsonify({"refund": refund_dict(entry)}), 201
 
     def backoffice_order(order_id: str) -> Any:
         try:
             status = service.order_status(order_id)
-        except Refused as exc:
+        except _ANSWERED as exc:
             return _refusal(exc)
         return jsonify(status.to_dict())
 
@@ -362,7 +439,7 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
                 dividebuy_refund_id=body["dividebuy_refund_id"],
                 note=body["note"],
             )
-        except (Refused, CallFailed) as exc:
+        except _ANSWERED as exc:
             return _refusal(exc)
         return jsonify({"refund": refund_dict(entry)})
 
@@ -380,7 +457,7 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
                 actor=f"api:{body['actor']}" if body["actor"] else "api",
                 quote_id=body["quote_id"],
             )
-        except (Refused, CallFailed) as exc:
+        except _ANSWERED as exc:
             return _refusal(exc)
         return jsonify({"resolution": done.to_dict()})
 
@@ -398,3 +475,17 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
         bp.add_url_rule(rule, view.__name__, protected, methods=methods)
     if is_api_key:
         _exempt_from_csrf(bp, app, guarded)
+    endpoints = {f"{bp.name}.{view.__name__}" for _, view, _ in routes}
+
+    @bp.errorhandler(SQLAlchemyError)
+    def database_failed(exc: SQLAlchemyError) -> Any:
+        if request.endpoint not in endpoints:
+            raise exc  # a checkout page's: that part answers for its own pages
+        return _database_failed(exc)
+
+    @bp.after_request
+    def not_stored(response: Response) -> Response:
+        # Order, refund and settlement details: never kept by a browser or a proxy.
+        if request.endpoint in endpoints:
+            response.headers["Cache-Control"] = "no-store"
+        return response

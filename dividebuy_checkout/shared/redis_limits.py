@@ -43,6 +43,18 @@ redis.call('PEXPIRE', KEYS[1], window)
 return false
 """
 
+#: the same check without recording a hit (peek): nil when a hit would be allowed
+_PEEK = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tonumber(oldest[2]) + window - now
+end
+return false
+"""
+
 
 class RedisSlidingWindowLimiter(SlidingWindowLimiter):
     """At most *limit* hits per *window* seconds per address, counted across processes."""
@@ -62,6 +74,7 @@ class RedisSlidingWindowLimiter(SlidingWindowLimiter):
         self._shared = shared
         self._guard = shared.guard("rate limits")  # one warning for every limit in a process
         self._script = shared.redis.register_script(_HIT)
+        self._peek_script = shared.redis.register_script(_PEEK)
         self._window_ms = max(int(window * 1000), 1)
 
     def __repr__(self) -> str:
@@ -73,10 +86,17 @@ class RedisSlidingWindowLimiter(SlidingWindowLimiter):
             lambda: self._shared_hit(key), lambda: SlidingWindowLimiter.hit(self, key)
         )
 
-    def _shared_hit(self, key: str) -> float | None:
+    def peek(self, key: str) -> float | None:
+        """Like :meth:`hit` without counting (shared across processes)."""
+        return self._guard.run(
+            lambda: self._shared_hit(key, peek=True), lambda: SlidingWindowLimiter.peek(self, key)
+        )
+
+    def _shared_hit(self, key: str, *, peek: bool = False) -> float | None:
         digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
         now_ms = int(self._clock() * 1000)
-        wait_ms = self._script(
+        script = self._peek_script if peek else self._script
+        wait_ms = script(
             keys=[self._shared.key("ratelimit", self.name, digest)],
             args=[now_ms, self._window_ms, self.limit, f"{now_ms}-{secrets.token_hex(6)}"],
         )

@@ -12,6 +12,7 @@ is sent to DivideBuy and never stored here.
 
 from .base import CheckoutStore, Ledger
 from .errors import (
+    DatabaseBusy,
     DuplicateLiveCheckout,
     ExceedsRemaining,
     LedgerRefusal,
@@ -35,6 +36,7 @@ from .records import (
     Transition,
     fold_balance,
 )
+from .retry import ContentionPolicy
 from .sql import SqlStore, make_engine
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "CheckoutStatus",
     "CheckoutStore",
     "ClaimResult",
+    "ContentionPolicy",
+    "DatabaseBusy",
     "DuplicateLiveCheckout",
     "ExceedsRemaining",
     "Ledger",

@@ -12,6 +12,7 @@ from decimal import Decimal
 from .records import Balance, RefundEntry
 
 __all__ = [
+    "DatabaseBusy",
     "DuplicateLiveCheckout",
     "ExceedsRemaining",
     "LedgerRefusal",
@@ -25,6 +26,22 @@ __all__ = [
 
 class StoreError(Exception):
     """Base of the store's refusals: nothing was written."""
+
+
+class DatabaseBusy(StoreError):
+    """The database stayed locked (or kept failing the transaction) past the lock timeout.
+
+    Nothing was written: the transaction was rolled back each time. Raised by
+    :func:`~.retry.retry_on_contention`; the message never holds SQL or data.
+    """
+
+    def __init__(self, what: str, tries: int) -> None:
+        self.what = what
+        self.tries = tries
+        super().__init__(
+            f"The shop's database was busy (locked by another process) for {what}; "
+            f"gave up after {tries} tries. Nothing was written."
+        )
 
 
 class DuplicateLiveCheckout(StoreError):

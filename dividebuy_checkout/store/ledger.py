@@ -62,6 +62,7 @@ from .records import (
     fold_balance,
     money_of,
 )
+from .retry import ContentionPolicy, reads, writes
 from .tables import checkouts, refunds, settlements
 
 __all__ = ["SqlLedger"]
@@ -75,10 +76,18 @@ class SqlLedger:
     alone on an engine whose database has the checkout tables.
     """
 
-    def __init__(self, engine: Engine, *, stale_after: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        stale_after: timedelta = timedelta(minutes=15),
+        contention: ContentionPolicy | None = None,
+    ) -> None:
         #: a ``pending`` refund older than this was abandoned mid-call (a crash):
         #: it is treated as ``unknown``, because it may have reached DivideBuy
         self.stale_after = stale_after
+        #: how long a write waits out a lock held by another process (see :mod:`.retry`)
+        self.contention = contention or ContentionPolicy()
         # Tables come from the migrations (SqlStore.upgrade / `db upgrade`), never from here.
         self.engine = engine
 
@@ -87,6 +96,7 @@ class SqlLedger:
 
     # -- settlement --------------------------------------------------------------------------
 
+    @reads
     def settlement(self, order_id: str) -> SettlementEntry | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -94,10 +104,12 @@ class SqlLedger:
             ).first()
         return _settlement(row) if row else None
 
+    @reads
     def settlements_for(self, order_ids: Sequence[str]) -> dict[str, SettlementEntry]:
         with self.engine.connect() as conn:
             return self._settlements(conn, order_ids, lock=False)
 
+    @writes
     def claim_settlements(self, wanted: Sequence[SettlementClaim]) -> ClaimResult:
         """Claim orders for sending, in one locked transaction.
 
@@ -139,6 +151,7 @@ class SqlLedger:
                 conn.execute(insert(settlements), _settlement_rows(fresh, SettlementStatus.SENDING))
         return ClaimResult(claimed, already, conflicting)
 
+    @writes
     def mark_settled(self, claims: Sequence[SettlementClaim]) -> None:
         """DivideBuy accepted these orders' delivery dates.
 
@@ -167,6 +180,7 @@ class SqlLedger:
         rows = rows_in(conn, settlements, settlements.c.order_id, order_ids, lock=lock)
         return {row.order_id: _settlement(row) for row in rows}
 
+    @writes
     def release_settlements(self, order_ids: Sequence[str]) -> None:
         """Drop claims that were not settled (refused or not delivered), so a rerun sends them."""
         with self.engine.begin() as conn:
@@ -180,6 +194,7 @@ class SqlLedger:
 
     # -- refunds -----------------------------------------------------------------------------
 
+    @reads
     def refunds_for(self, order_id: str) -> list[RefundEntry]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -187,15 +202,18 @@ class SqlLedger:
             ).all()
         return [_refund(row) for row in rows]
 
+    @reads
     def refund(self, refund_id: int) -> RefundEntry | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(refunds).where(refunds.c.id == refund_id)).first()
         return _refund(row) if row else None
 
+    @reads
     def balance(self, record: CheckoutRecord) -> Balance:
         with self.engine.connect() as conn:
             return self._balance(conn, record)
 
+    @reads
     def refunds_by_order(self, order_ids: Sequence[str]) -> dict[str, list[RefundEntry]]:
         """Every listed order's refunds, oldest first, one query per 500 orders (listings)."""
         found: dict[str, list[RefundEntry]] = {}
@@ -205,6 +223,7 @@ class SqlLedger:
             found.setdefault(row.order_id, []).append(_refund(row))
         return found
 
+    @writes
     def reserve_refund(self, record: CheckoutRecord, amount: Decimal | None) -> RefundEntry:
         """Reserve *amount* (``None``: all that is left) as a ``pending`` refund, atomically.
 
@@ -248,6 +267,7 @@ class SqlLedger:
             row = conn.execute(select(refunds).where(refunds.c.id == refund_id)).one()
         return _refund(row)
 
+    @writes
     def _expire_abandoned(self, order_id: str, now: datetime) -> None:
         """Turn ``pending`` refunds older than :attr:`stale_after` into ``unknown``.
 
@@ -270,6 +290,7 @@ class SqlLedger:
                 )
             )
 
+    @writes
     def finish_refund(
         self,
         refund_id: int,
@@ -306,6 +327,7 @@ class SqlLedger:
             row = conn.execute(select(refunds).where(refunds.c.id == refund_id)).one()
         return _refund(row)
 
+    @writes
     def confirm_refund(
         self,
         refund_id: int,

@@ -37,15 +37,28 @@ from ._rows import as_utc, rows_in, utc_now
 from .errors import DuplicateLiveCheckout
 from .ledger import SqlLedger
 from .records import CheckoutRecord, CheckoutStatus, Transition
+from .retry import (
+    DEFAULT_LOCK_TIMEOUT,
+    ContentionPolicy,
+    begin_statement,
+    connect_args,
+    reads,
+    writes,
+)
 from .tables import checkouts, transitions
 
 __all__ = ["SqlStore", "make_engine"]
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for *url*; SQLite is set up for many threads (WAL, a busy timeout)."""
+def make_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
+    """An engine for *url*; SQLite is set up for many threads (WAL, a busy timeout).
+
+    One try waits a part of *lock_timeout* for a lock held elsewhere; the store's
+    writes retry the rest of it (:mod:`.retry`).
+    """
+    args = connect_args(url, ContentionPolicy(lock_timeout))
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args=args)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,10 +73,11 @@ def make_engine(url: str) -> Engine:
         def _sqlite_begin_immediate(conn: Any) -> None:
             # Take the write lock at the start of every transaction: SQLite's
             # stand-in for SELECT … FOR UPDATE, so read-check-write is atomic.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads (retry.reads) begin plainly: a WAL snapshot, no lock.
+            conn.exec_driver_sql(begin_statement())
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args=args)
 
 
 class SqlStore(SqlLedger):
@@ -71,6 +85,8 @@ class SqlStore(SqlLedger):
 
     *refund_stale_after*: a ``pending`` refund older than this was abandoned
     mid-call (a crash) and is treated as ``unknown`` (see :class:`SqlLedger`).
+    *lock_timeout*: seconds a write waits out another process's lock, retrying,
+    before :class:`~.errors.DatabaseBusy` (see :mod:`.retry`).
     """
 
     def __init__(
@@ -78,9 +94,15 @@ class SqlStore(SqlLedger):
         url_or_engine: str | Engine = "sqlite:///dividebuy.sqlite3",
         *,
         refund_stale_after: timedelta = timedelta(minutes=15),
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
-        engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        super().__init__(engine, stale_after=refund_stale_after)
+        if isinstance(url_or_engine, str):
+            engine = make_engine(url_or_engine, lock_timeout=lock_timeout)
+        else:
+            engine = url_or_engine
+        super().__init__(
+            engine, stale_after=refund_stale_after, contention=ContentionPolicy(lock_timeout)
+        )
 
     def upgrade(self) -> Self:
         """Bring the database's tables to this version's schema (the shipped migrations); the
@@ -94,11 +116,13 @@ class SqlStore(SqlLedger):
 
     # -- reading ------------------------------------------------------------------------------
 
+    @reads
     def _one(self, condition: ColumnElement[bool]) -> CheckoutRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(checkouts).where(condition)).first()
         return _record(row) if row else None
 
+    @reads
     def _many(self, condition: ColumnElement[bool]) -> list[CheckoutRecord]:
         """Checkouts matching *condition*, oldest first."""
         with self.engine.connect() as conn:
@@ -115,6 +139,7 @@ class SqlStore(SqlLedger):
         """The checkout whose signed return URL carries *return_ref*."""
         return self._one(checkouts.c.return_ref == return_ref)
 
+    @reads
     def return_ref(self, quote_id: str) -> str | None:
         """The return reference recorded with a checkout (to sign its return URL again)."""
         with self.engine.connect() as conn:
@@ -134,12 +159,14 @@ class SqlStore(SqlLedger):
         """Checkouts in one of *statuses*, oldest first."""
         return self._many(checkouts.c.status.in_([s.value for s in statuses]))
 
+    @reads
     def live_checkouts(self, order_ids: Sequence[str]) -> dict[str, CheckoutRecord]:
         """The live checkout of each order that has one (one query per 500 orders)."""
         with self.engine.connect() as conn:
             rows = rows_in(conn, checkouts, checkouts.c.live_order_id, order_ids)
         return {row.order_id: _record(row) for row in rows}
 
+    @reads
     def recent_checkouts(
         self, statuses: Iterable[CheckoutStatus], *, limit: int | None = None
     ) -> list[CheckoutRecord]:
@@ -154,6 +181,7 @@ class SqlStore(SqlLedger):
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(query).all()]
 
+    @reads
     def history(self, quote_id: str) -> list[Transition]:
         """Every status change of the checkout, oldest first."""
         with self.engine.connect() as conn:
@@ -175,6 +203,7 @@ class SqlStore(SqlLedger):
 
     # -- writing ------------------------------------------------------------------------------
 
+    @writes
     def add(
         self,
         *,
@@ -247,6 +276,7 @@ class SqlStore(SqlLedger):
         assert record is not None
         return record
 
+    @writes
     def transition(
         self,
         quote_id: str,
@@ -301,6 +331,7 @@ class SqlStore(SqlLedger):
             .values(live_order_id=row.order_id)
         )
 
+    @writes
     def record_lookup(self, quote_id: str, *, found: bool) -> int:
         """Count consecutive 404s for *quote_id* (*found* resets the count); the count now."""
         value = 0 if found else checkouts.c.not_found_count + 1
@@ -315,6 +346,7 @@ class SqlStore(SqlLedger):
             ).scalar_one_or_none()
         return int(count or 0)
 
+    @writes
     def stop_watching(self, quote_id: str, *, source: str, note: str) -> bool:
         """DivideBuy reports the quote final (or forgot it): stop reconciling it. Audited once."""
         with self.engine.begin() as conn:
