@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from support import ANSWERS
 
+from dividebuy_checkout.backoffice import BackOfficeService
 from dividebuy_checkout.sandbox import SandboxServer
 
 from .axe import check_page as check_at_each_width
@@ -366,6 +367,11 @@ def test_a_completed_application_shows_the_repayment_plan(
     assert_example_prominent(page, "#dividebuy-example", "#dividebuy-plan dd")
     assert links_and_buttons(page) == []  # paid: nothing left to do
     assert page.locator("#dividebuy-plan-refunded").count() == 0
+
+    state = shop.app.extensions["dividebuy"]
+    BackOfficeService(state.client, state.store, state.store).refund(order_id, "100.00")
+    page.reload()
+    assert page.locator("#dividebuy-plan-refunded").inner_text() == "£100.00"
 
 
 # -- the other pages ------------------------------------------------------------------------------
