@@ -16,6 +16,7 @@ def test_card_then_finance_is_held_never_paid_twice(shop: Shop, shopper: Shopper
     order_id = shopper.buy("walnut-desk")
     checkout_url = shopper.checkout_with_dividebuy()
     quote_id = quote_id_of(checkout_url)
+    assert shop.calls("CREATE_QUOTE") == 1
     # The shopper gives up the application in the shop and pays by card instead...
     cancelled = shop.service.cancel_application(order_id)
     assert cancelled is not None and cancelled.status is CheckoutStatus.CANCELLED
