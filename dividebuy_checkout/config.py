@@ -403,8 +403,8 @@ declare(
     {
         "DIVIDEBUY_ORDER_SOURCE": setting(
             None,
-            "the shop's order source for the console CLI: a platform's name (recplus) or "
-            "its own module:name",
+            "the shop's order source (CLI and Flask app, unless one is passed): a platform's "
+            "name (recplus) or its own module:name",
             kind=str,
             accepts="a platform name or 'package.module:name', or none",
         ),
