@@ -384,3 +384,23 @@ def test_not_available_and_problem_pages(page: Any, shop: PluginShop, artifacts:
     page.goto(f"{shop.url}/dividebuy/return?ref=forged")
     page.get_by_role("heading", name="This link is not valid").wait_for()
     check_page(page, artifacts, "problem")
+
+
+def test_an_expired_application_lets_the_shopper_start_again(
+    page: Any, shop: PluginShop, sandbox_server: SandboxServer, artifacts: Path
+):
+    order_id = shop.order(FINANCED)
+    open_form(page, shop, order_id)
+    fill_form(page)
+    submit(page)  # at DivideBuy's page, and the shopper never signs
+    sandbox_server.state.expire_quote(shop.service.status(order_id).quote_id)
+    page.goto(shop.return_url(order_id))
+    page.get_by_role("heading", name="Your DivideBuy application expired").wait_for()
+    check_page(page, artifacts, "expired")
+
+    assert links_and_buttons(page) == [
+        "Start a new DivideBuy application",
+        "Choose another way to pay",
+    ]
+    page.get_by_role("link", name="Start a new DivideBuy application").click()
+    page.locator("form [name=submit]").wait_for()  # a fresh form for the same order
