@@ -12,6 +12,7 @@ import httpx
 import pytest
 from dividebuy_checkout.integrations.recplus.fake import DeliveryMode
 
+from dividebuy_checkout.config import ConfigurationError
 from dividebuy_checkout.money import dumps
 from dividebuy_checkout.sandbox.faults import Fault
 from dividebuy_checkout.store import CheckoutStatus
@@ -254,3 +255,21 @@ def test_no_personal_data_or_credential_reaches_the_logs(
     assert shop.settle_calls() == 1 and "refused a recplus webhook" in text
     for personal in ("Ann Lee", "ann.lee", "Foregate", "WR1 1DB", "07400", HOOK_PASSWORD):
         assert personal.lower() not in text.lower(), personal
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"DIVIDEBUY_RECPLUS_STATUS_PAID": SETTLE}, "our own status write would settle"),
+        ({"DIVIDEBUY_RECPLUS_STATUS_FINANCE_FAILED": REFUND}, "our own status write would"),
+        ({"DIVIDEBUY_RECPLUS_WEBHOOK_PASSWORD": "short"}, "WEBHOOK_PASSWORD must be at least"),
+        ({"DIVIDEBUY_RECPLUS_WEBHOOK_AUTH": "hmac"}, "WEBHOOK_AUTH must be basic or bearer"),
+        ({"DIVIDEBUY_RECPLUS_REFUND_STATUSES": [SETTLE]}, "cannot both settle and refund"),
+    ],
+    ids=["paid-settles", "failed-refunds", "short-password", "unknown-auth", "overlap"],
+)
+def test_settings_that_cannot_work_stop_the_app_at_start_up(
+    make_shop: Any, extra: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        make_shop(**extra)
