@@ -18,7 +18,7 @@ import click
 
 from ..config import ConfigurationError
 from ..errors import DivideBuyError, OutcomeUnknownError
-from . import api, backoffice, checkout, configuration, events, platforms, sandbox
+from . import api, backoffice, checkout, configuration, db, events, platforms, sandbox
 from .errors import EXIT_API_FAILURE, EXIT_USAGE, CliError
 from .runtime import Runtime
 
@@ -26,7 +26,7 @@ __all__ = ["COMMAND_MODULES", "EXIT_API_FAILURE", "EXIT_USAGE", "CliError", "bui
 
 #: every module of commands, imported by name: a missing one is an import error, not a
 #: command that silently is not there
-COMMAND_MODULES = (api, sandbox, checkout, backoffice, configuration, platforms, events)
+COMMAND_MODULES = (api, sandbox, checkout, backoffice, configuration, platforms, events, db)
 
 
 def _commands() -> list[click.Command]:

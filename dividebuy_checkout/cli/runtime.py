@@ -124,6 +124,16 @@ class Runtime:
             return self._store
         if self.state is not None:
             return self.state.store
+        url = self.database_url
+        store = SqlStore(url)
+        # SQLite is the embedded database: it upgrades itself, as the Flask app's does; a
+        # shared one is upgraded by `db upgrade` (schema.upgrades_itself)
+        return store.upgrade() if upgrades_itself(url) else store
+
+    @cached_property
+    def database_url(self) -> str:
+        """``DIVIDEBUY_DATABASE_URL``, checked: set, and naming an existing SQLite file unless
+        the command creates the database (:attr:`creates_database`)."""
         url: str | None = self.setting("DIVIDEBUY_DATABASE_URL")
         if not url:
             raise ConfigurationError(
@@ -138,10 +148,7 @@ class Runtime:
                 f"(working directory {Path.cwd()}); the CLI never starts an empty one in its "
                 "place. Check the URL (sqlite:////absolute/path for an absolute path)."
             )
-        store = SqlStore(url)
-        # SQLite is the embedded database: it upgrades itself, as the Flask app's does; a
-        # shared one is upgraded by `db upgrade` (schema.upgrades_itself)
-        return store.upgrade() if upgrades_itself(url) else store
+        return url
 
     @property
     def notify(self) -> Notify:

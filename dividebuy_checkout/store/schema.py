@@ -16,6 +16,7 @@ workers or hosts starting at once upgrade once and the others wait, then find no
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -27,8 +28,10 @@ from sqlalchemy import Connection, Engine, inspect, text
 __all__ = [
     "FIRST_RELEASE_REVISION",
     "MIGRATIONS",
+    "Upgraded",
     "current",
     "head",
+    "is_first_release",
     "upgrade",
     "upgrades_itself",
 ]
@@ -66,8 +69,25 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> str | None:
-    """Bring the database to *revision* (default: the package's head); the revision now.
+@dataclass(frozen=True)
+class Upgraded:
+    """What :func:`upgrade` did, read under its lock (so of several processes upgrading at
+    once, exactly one reports a change)."""
+
+    #: the revision before (``None``: no migrations had run)
+    before: str | None
+    #: the revision now
+    after: str | None
+    #: the database had the first release's unversioned tables (stamped, then upgraded)
+    first_release: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def upgrade(engine: Engine, revision: str = "head") -> Upgraded:
+    """Bring the database to *revision* (default: the package's head).
 
     Safe to run again and from several processes at once. A database made by the first
     release (tables, no version) is stamped at :data:`FIRST_RELEASE_REVISION` first.
@@ -76,10 +96,20 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK_KEY})
         config = _config(conn)
-        if _is_first_release(conn):
+        before = MigrationContext.configure(conn).get_current_revision()
+        first_release = _is_first_release(conn)
+        if first_release:
             command.stamp(config, FIRST_RELEASE_REVISION)
         command.upgrade(config, revision)
-        return MigrationContext.configure(conn).get_current_revision()
+        after = MigrationContext.configure(conn).get_current_revision()
+        return Upgraded(before, after, first_release)
+
+
+def is_first_release(engine: Engine) -> bool:
+    """Whether the database has the first release's tables but no migration version (what
+    that release's ``create_all`` left): :func:`upgrade` stamps it before upgrading."""
+    with engine.connect() as conn:
+        return _is_first_release(conn)
 
 
 def _is_first_release(conn: Connection) -> bool:
