@@ -134,6 +134,15 @@ def test_the_widget_and_its_calculator_show_the_example_as_prominently_as_the_ra
         page, "dialog .dbw__example", "dialog .dbw__choice, dialog .dbw__result"
     )
     check_page(page, artifacts, "calculator")
+    page.keyboard.press("Escape")
+    # rendered in the browser from the JSON endpoint: the same caption and prominence
+    page.evaluate("document.querySelector('dividebuy-instalments').amount = '2697.00'")
+    page.wait_for_function(
+        "() => document.querySelector('.dbw__offer')?.textContent.includes('£85.69')"
+    )
+    lead = page.locator(".dbw__example--lead").inner_text()
+    assert lead.startswith("Representative example over 36 months") and "£2,697.00" in lead
+    assert_example_prominent(page, ".dbw__example--lead", ".dbw__offer")
 
 
 def test_the_form_puts_the_example_beside_its_term_choices(
