@@ -15,9 +15,12 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..backoffice import BackOfficeError
 from ..config import ConfigurationError
 from ..errors import DivideBuyError, OutcomeUnknownError
+from ..store import StoreError
 from . import api, backoffice, checkout, configuration, db, events, platforms, sandbox
 from .errors import EXIT_API_FAILURE, EXIT_USAGE, CliError
 from .runtime import Runtime
@@ -45,6 +48,14 @@ class _Group(click.Group):
             raise CliError(_describe(exc)) from None
         except ConfigurationError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
+        except (BackOfficeError, StoreError) as exc:  # a busy database, an unrecorded answer
+            raise CliError(str(exc)) from None
+        except SQLAlchemyError as exc:
+            # One line, never the SQL (it may carry order data) or a traceback.
+            raise CliError(
+                f"The shop's database failed ({type(exc).__name__}): check that it is running "
+                "and upgraded (`dividebuy-checkout db upgrade`), then run the command again."
+            ) from None
 
 
 def _describe(exc: DivideBuyError) -> str:

@@ -31,6 +31,7 @@ from ..backoffice import (
     CallFailed,
     CsvFormatError,
     OrderStatus,
+    RefundNotRecorded,
     Refused,
     SettlementReport,
     SettleRow,
@@ -38,13 +39,16 @@ from ..backoffice import (
 )
 from ..backoffice.reports import SettlementResult, refund_dict
 from ..money import format_gbp
-from ..store import CheckoutStatus
+from ..store import CheckoutStatus, RefundStatus
 from .errors import EXIT_USAGE, CliError
 from .output import emit, emit_fields, emit_json, emit_table
 from .params import DATE, MONEY
 from .runtime import Runtime, listener_option, pass_runtime
 
 __all__ = ["commands", "orders", "refund", "refund_confirm", "settle"]
+
+#: seconds `refund` waits for a busy database to record DivideBuy's answer before exiting
+RECORD_WAIT_SECONDS = 60.0
 
 json_option = click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
 
@@ -199,6 +203,14 @@ def refund(runtime: Runtime, order_id: str, amount: Decimal | None, json_output:
         entry = service.refund(order_id, amount)
     except (Refused, CallFailed) as exc:
         raise _refusal(exc) from None
+    except RefundNotRecorded as exc:
+        # This process ends soon: wait for the background write rather than leave it.
+        if not service.recorder.wait(RECORD_WAIT_SECONDS):
+            raise CliError(str(exc)) from None
+        recorded = service.ledger.refund(exc.entry.id)
+        if recorded is None or recorded.status is not RefundStatus.SUCCEEDED:
+            raise CliError(str(exc)) from None
+        entry = recorded
     if json_output:
         emit_json({"refund": refund_dict(entry)})
         return
