@@ -93,6 +93,15 @@ def test_update_order_delivered_twice_concurrently_settles_once(shop: PlatformSh
 
 def test_unwrapped_body_at_the_event_url_settles(shop: PlatformShop) -> None:
     shop.completed_checkout()
+    shop.recplus.state.set_status(ORDER, SETTLE)
+    raw = dumps(shop.recplus.state.get_order(ORDER))
+    answer = post(shop, raw, basic(), path="/update.order")
+    assert answer.status_code == 200 and answer.json()["recorded"] == 1
+    assert shop.settle_calls() == 1
+
+
+def test_unwrapped_deliveries_from_the_fake_settle(shop: PlatformShop) -> None:
+    shop.completed_checkout()
     shop.subscribe(wrap=False)
     shop.recplus.state.set_status(ORDER, SETTLE)
     assert shop.settle_calls() == 1
