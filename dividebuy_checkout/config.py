@@ -395,6 +395,12 @@ declare(
             accepts="an SQLAlchemy URL, or none",
             secret=True,
         ),
+        "DIVIDEBUY_DB_LOCK_TIMEOUT": setting(
+            10.0,
+            "seconds a write waits out another process's database lock (retrying) before "
+            "answering 'database busy'; nothing is written then",
+            minimum=0.1,
+        ),
     },
 )
 

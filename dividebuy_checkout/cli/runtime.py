@@ -125,7 +125,7 @@ class Runtime:
         if self.state is not None:
             return self.state.store
         url = self.database_url
-        store = SqlStore(url)
+        store = SqlStore(url, lock_timeout=float(self.setting("DIVIDEBUY_DB_LOCK_TIMEOUT")))
         # SQLite is the embedded database: it upgrades itself, as the Flask app's does; a
         # shared one is upgraded by `db upgrade` (schema.upgrades_itself)
         return store.upgrade() if upgrades_itself(url) else store

@@ -38,6 +38,7 @@ from ..config import REGISTRY, ConfigurationError, claim_prefix, declare, read_s
 from ..orders import Order, OrderSource
 from ..settings import Settings
 from ..store import SqlStore
+from ..store.retry import DEFAULT_LOCK_TIMEOUT
 from ..store.schema import upgrades_itself
 
 if TYPE_CHECKING:
@@ -235,7 +236,9 @@ class DivideBuy:
         state = DivideBuyState(
             settings=client.settings,
             client=client,
-            store=store or self._store or _own_store(database_url),
+            store=store
+            or self._store
+            or _own_store(database_url, float(values["DIVIDEBUY_DB_LOCK_TIMEOUT"])),
             order_source=order_source or self._order_source or _configured_source(app, values),
         )
         app.extensions[EXTENSION_KEY] = state
@@ -254,11 +257,12 @@ class DivideBuy:
         verify_endpoints(app)
 
 
-def _own_store(url: str) -> SqlStore:
+def _own_store(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SqlStore:
     """The store the extension builds from ``DIVIDEBUY_DATABASE_URL``: an embedded SQLite
     database brings its own schema up to date; a shared one is upgraded by ``db upgrade``."""
-    store = SqlStore(url)
+    store = SqlStore(url, lock_timeout=lock_timeout)
     return store.upgrade() if upgrades_itself(url) else store
+
 
 def _configured_source(app: Flask, values: Mapping[str, Any]) -> OrderSource | None:
     """The platform (or ``module:object``) ``DIVIDEBUY_ORDER_SOURCE`` names, if set."""
