@@ -110,8 +110,10 @@ def test_one_workers_load_serves_every_other_worker(sandbox, redis_url, redis_pr
         assert 3600_000 < r.pttl(key) <= 3900_000
         assert json.loads(r.get(key))["value"]["order_value"] == "2000.00"
 
-    second.clear()  # a rate-card change in one worker: every worker forgets
-    assert not first.cached(PRICE)
+    second.clear()  # a rate-card change in one worker: gone from Redis for every worker
+    assert first.terms.peek(PRICE) is None
+    with redis.Redis.from_url(redis_url) as r:
+        assert not r.exists(key)
 
 
 def test_concurrent_cold_misses_in_separate_workers_make_one_call(sandbox, redis_url, redis_prefix):

@@ -18,8 +18,9 @@ from tcp_proxy import TcpProxy
 WORKERS = 4
 
 #: a render may spend its budget, plus one Redis timeout (0.1 s) before the worker's guard
-#: stops asking Redis, plus slack for 4 processes on a 2-core machine
-RENDER_CEILING = terms_workers.BUDGET + 0.1 + 0.3
+#: stops asking Redis, plus slack for 4 processes on a busy 2-core machine. What it rules
+#: out is a page held by Redis: redis-py's defaults would wait 5 s per command.
+RENDER_CEILING = terms_workers.BUDGET + 0.1 + 0.6
 
 
 def environment(sandbox_url: str, redis_url: str, prefix: str) -> dict[str, str]:
