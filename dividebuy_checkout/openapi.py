@@ -480,7 +480,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             409: ("the refund's outcome is already known", _ref("Error")),
         },
         parameters=(
-            _path_param("refund_id", {"type": "integer", "minimum": 0}, "the refund's id"),
+            _path_param("refund_id", {"type": "integer"}, "the refund's id"),
         ),
         body=_CONFIRM_BODY,
     ),

@@ -373,6 +373,8 @@ class BackOfficeService:
         ``False``: it is not there, so its amount is refundable again. Either way
         the order is unblocked.
         """
+        if not 0 < refund_id < 2**63:  # past SQL's largest integer: no such row (not a crash)
+            raise RefundNotFound(refund_id)
         try:
             entry = self.ledger.confirm_refund(
                 refund_id, succeeded, dividebuy_refund_id=dividebuy_refund_id, note=note

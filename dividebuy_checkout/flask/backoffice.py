@@ -465,7 +465,11 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
         ("/backoffice/settle", backoffice_settle, ["POST"]),
         ("/backoffice/orders/<order_id>/refunds", backoffice_refund, ["POST"]),
         ("/backoffice/orders/<order_id>", backoffice_order, ["GET"]),
-        ("/backoffice/refunds/<int:refund_id>/confirm", backoffice_confirm_refund, ["POST"]),
+        (  # signed: a negative id is refund_not_found (JSON), not the framework's HTML 404
+            "/backoffice/refunds/<int(signed=True):refund_id>/confirm",
+            backoffice_confirm_refund,
+            ["POST"],
+        ),
         ("/backoffice/orders/<order_id>/resolve-hold", backoffice_resolve_hold, ["POST"]),
     ]
     guarded: list[Callable[..., Any]] = []

@@ -10,6 +10,7 @@ a rejected request: every row of every store table and what the sandbox has reco
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import httpx
 from dividebuy_checkout.integrations.recplus.fake import RecPlusFakeServer
 from integrations.platform_app import HOOK_PASSWORD, HOOK_USER, ORDER, PlatformShop
 from integrations.platform_app import build_platform_shop as _build
-from sqlalchemy import MetaData, select
+from sqlalchemy import Engine, MetaData, select
 
 from dividebuy_checkout.sandbox import SandboxServer
 
@@ -28,6 +29,7 @@ __all__ = [
     "HOOK_USER",
     "ORDER",
     "PREFIX",
+    "PlatformShop",
     "build_plugin",
     "csrf_token",
     "form_values",
@@ -56,14 +58,20 @@ def build_plugin(
     return _build(sandbox, recplus, tmp_path, **config)
 
 
+@functools.cache
+def _tables(engine: Engine) -> MetaData:
+    """The store's tables, read from the database once (reflection is slow)."""
+    tables = MetaData()
+    tables.reflect(engine)
+    return tables
+
+
 def written(shop: PlatformShop) -> dict[str, Any]:
     """Every row of every table in the shop's store, and the sandbox's records."""
     engine = shop.store.engine
-    tables = MetaData()
-    tables.reflect(engine)
     rows: dict[str, Any] = {}
     with engine.connect() as conn:
-        for name, table in sorted(tables.tables.items()):
+        for name, table in sorted(_tables(engine).tables.items()):
             rows[name] = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
     state = shop.sandbox_state()
     return {"store": rows, "sandbox": {key: state[key] for key in _SANDBOX_RECORDS}}
