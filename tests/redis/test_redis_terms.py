@@ -149,13 +149,20 @@ def test_stale_figures_are_served_at_once_and_refreshed_once_for_everyone(
     assert terms_calls(sandbox) == 2
 
 
+def two_breakers(redis_url: str, prefix: str, threshold: int, now: list[float]):
+    """Two workers' breakers on one Redis, on a clock the test moves (30 s reset)."""
+    shared = connect(redis_url, prefix)
+    return [
+        RedisCircuitBreaker(
+            shared, failure_threshold=threshold, reset_timeout=30, clock=lambda: now[0]
+        )
+        for _ in range(2)
+    ]
+
+
 def test_the_breaker_opens_for_every_worker_and_lets_one_trial_through(redis_url, redis_prefix):
     now = [1_764_000_000.0]
-    shared = connect(redis_url, redis_prefix)
-    a, b = (
-        RedisCircuitBreaker(shared, failure_threshold=3, reset_timeout=30, clock=lambda: now[0])
-        for _ in range(2)
-    )
+    a, b = two_breakers(redis_url, redis_prefix, 3, now)
     a.record_failure()
     b.record_failure()
     assert a.troubled and a.state is BreakerState.CLOSED
@@ -172,11 +179,7 @@ def test_the_breaker_opens_for_every_worker_and_lets_one_trial_through(redis_url
 
 def test_a_trial_whose_worker_died_is_given_to_another(redis_url, redis_prefix):
     now = [1_764_000_000.0]
-    shared = connect(redis_url, redis_prefix)
-    a, b = (
-        RedisCircuitBreaker(shared, failure_threshold=1, reset_timeout=30, clock=lambda: now[0])
-        for _ in range(2)
-    )
+    a, b = two_breakers(redis_url, redis_prefix, 1, now)
     a.record_failure()
     now[0] += 30
     assert a.allow() and not b.allow()  # a claims the trial, then never reports
