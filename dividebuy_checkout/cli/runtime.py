@@ -152,8 +152,36 @@ class Runtime:
 
     @property
     def notify(self) -> Notify:
-        """What a service built by the CLI tells of its events."""
-        return self.listener or ignore
+        """What a service built by the CLI tells of its events (and, when
+        ``DIVIDEBUY_ORDER_SOURCE`` names a shop platform, its status write-back queue,
+        which ``events process`` sends)."""
+        listener = self.listener or ignore
+        writeback = self._platform_writeback
+        if writeback is None:
+            return listener
+
+        def notify_both(event: str, /, **payload: Any) -> None:
+            writeback(event, **payload)  # queues only; never raises
+            listener(event, **payload)
+
+        return notify_both
+
+    @cached_property
+    def _platform_writeback(self) -> Notify | None:
+        if self.state is not None or not self.setting("DIVIDEBUY_ORDER_SOURCE"):
+            return None  # under Flask the app's signals write back
+        from ..integrations import build_webhooks  # type: ignore[import-not-found]  # mapped
+        from ..integrations.writeback import StatusWriteBack  # type: ignore[import-not-found]
+        from ..store.inbox import PlatformInbox
+
+        config = {k: v for k, v in self.environ.items() if k.startswith("DIVIDEBUY_")}
+        hooks = build_webhooks(config, None)
+        if hooks is None:
+            return None
+        writeback: Notify = StatusWriteBack(
+            hooks, PlatformInbox(self.store.engine), immediate=False
+        )
+        return writeback
 
     def service(self, name: str, factory: Callable[[Runtime], _T]) -> _T:
         """A service of the Flask app if there is one (same configuration), else a new one."""
