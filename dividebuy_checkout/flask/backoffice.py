@@ -223,6 +223,8 @@ def _body(schema: Schema) -> dict[str, Any]:
         data = loads(request.get_data(cache=False) or b"")
     except (ValueError, UnicodeDecodeError):
         raise BadBody({"_body": ["The body is not valid JSON."]}) from None
+    except RecursionError:  # [[[[…]]]]: nested deeper than any body of ours
+        raise BadBody({"_body": ["The body is nested too deeply."]}) from None
     if not isinstance(data, dict):
         raise BadBody({"_body": ["The body must be a JSON object."]})
     try:

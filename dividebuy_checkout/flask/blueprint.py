@@ -16,7 +16,7 @@ from types import ModuleType
 from flask import Blueprint, Flask
 
 from ..config import declare
-from . import backoffice, bridge, checkout, health, openapi, webhooks, widgets
+from . import backoffice, bridge, checkout, guards, health, openapi, webhooks, widgets
 from .extension import DivideBuyState
 
 __all__ = ["PARTS", "build"]
@@ -46,6 +46,7 @@ def build(app: Flask, state: DivideBuyState) -> Blueprint:
         static_folder=str(static),
         static_url_path="/static",
     )
+    guards.install(bp, app)  # body-size limit on every endpoint; private-page headers
     for _, part in PARTS:
         part.register(bp, app, state)
     return bp

@@ -42,6 +42,7 @@ from wtforms.validators import (
 from dividebuy_checkout.backoffice import Refused
 from dividebuy_checkout.checkout import DivideBuyUnavailable
 from dividebuy_checkout.flask import DivideBuy, get_state, signals
+from dividebuy_checkout.flask.guards import private_page
 from dividebuy_checkout.money import format_gbp
 from dividebuy_checkout.schemas import rules
 from dividebuy_checkout.schemas.rules import FieldRule
@@ -377,6 +378,7 @@ def repayment_plan(record: CheckoutRecord) -> RepaymentPlan | None:
 
 
 @bp.route("/orders/<order_id>")
+@private_page  # the order page carries a signed checkout link: DivideBuy's private-page headers
 def order(order_id: str) -> Any:
     shop_order = my_order(order_id)
     if not shop_order.open and session.get("open_order") == shop_order.id:

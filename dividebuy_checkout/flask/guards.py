@@ -1,0 +1,142 @@
+"""The blueprint's guards: a body-size limit on every endpoint and private-page headers.
+
+**Body size.** Every plugin endpoint reads at most ``DIVIDEBUY_MAX_BODY_BYTES``:
+a request announcing more (``Content-Length``) is answered 413 before anything
+reads it, and a body sent without a length (chunked) is cut off at the limit by
+Werkzeug (``request.max_content_length``), also 413. JSON endpoints get a JSON
+413, pages a short text one. The webhooks keep their own, larger-or-smaller
+``DIVIDEBUY_WEBHOOK_MAX_BYTES`` (a platform's payloads are the platform's size).
+
+**Private pages.** The application form, the return page and the cancel
+action (and any shop view marked with :func:`private_page`, such as an order
+page carrying a signed checkout link) are sent with:
+
+- ``Content-Security-Policy: frame-ancestors 'none'`` and ``X-Frame-Options: DENY``
+  (no clickjacking of the credit application); a CSP the shop already set is
+  kept, the directive added to it (:func:`merge_csp`);
+- ``X-Content-Type-Options: nosniff``;
+- ``Referrer-Policy: no-referrer``: the signed references in these URLs must
+  not leak to another site (or DivideBuy's page) in a ``Referer`` header;
+- ``Cache-Control: no-store``: personal data and signed links are never cached.
+
+The hook runs after every other ``after_request`` of the app (it is put first
+in Flask's list, which runs last-registered first), so a shop's own CSP hook
+is merged, not lost, whenever it was registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+
+from ..config import declare, setting
+
+__all__ = [
+    "CONFIG_DEFAULTS",
+    "JSON_ENDPOINT_PREFIXES",
+    "OWN_LIMIT_ENDPOINTS",
+    "PRIVATE_ENDPOINTS",
+    "PRIVATE_PAGE_HEADERS",
+    "install",
+    "merge_csp",
+    "private_page",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "DIVIDEBUY_MAX_BODY_BYTES": setting(
+        1024 * 1024,
+        "largest request body any DivideBuy endpoint reads (bytes); larger is 413",
+        minimum=1024,
+    ),
+}
+declare("security", CONFIG_DEFAULTS)
+
+#: the plugin's pages that hold personal data or signed references
+PRIVATE_ENDPOINTS = frozenset({"dividebuy.apply", "dividebuy.return", "dividebuy.cancel"})
+#: endpoints answering JSON (their 413 is JSON too)
+JSON_ENDPOINT_PREFIXES = ("dividebuy.backoffice_", "dividebuy.widget_", "dividebuy.webhook")
+#: endpoints that enforce a size limit of their own (the webhooks: DIVIDEBUY_WEBHOOK_MAX_BYTES)
+OWN_LIMIT_ENDPOINTS = frozenset({"dividebuy.webhook", "dividebuy.webhook_event"})
+
+#: sent with every private page (the CSP directive is merged into any CSP already set)
+PRIVATE_PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+FRAME_ANCESTORS = "frame-ancestors 'none'"
+_MARK = "dividebuy_private_page"
+
+
+def merge_csp(existing: str | None) -> str:
+    """*existing* CSP with ``frame-ancestors 'none'``: replaces only a looser frame-ancestors
+    directive; every other directive the shop set is kept as it was."""
+    directives = [d.strip() for d in (existing or "").split(";") if d.strip()]
+    kept = [d for d in directives if d.split()[0].lower() != "frame-ancestors"]
+    return "; ".join([*kept, FRAME_ANCESTORS])
+
+
+def private_page(view: F) -> F:
+    """Mark a shop's own view (an order page with a signed checkout link) as private: it gets
+    the same headers as the plugin's pages."""
+
+    @wraps(view)
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        setattr(g, _MARK, True)
+        return view(*args, **kwargs)
+
+    return cast(F, marked)
+
+
+def _is_private() -> bool:
+    return request.endpoint in PRIVATE_ENDPOINTS or bool(getattr(g, _MARK, False))
+
+
+def _private_headers(response: Response) -> Response:
+    if not _is_private():
+        return response
+    response.headers.update(PRIVATE_PAGE_HEADERS)
+    response.headers["Content-Security-Policy"] = merge_csp(
+        response.headers.get("Content-Security-Policy")
+    )
+    return response
+
+
+def _too_large(limit: int) -> Response:
+    message = f"The request body is larger than {limit} bytes."
+    endpoint = request.endpoint or ""
+    if endpoint.startswith(JSON_ENDPOINT_PREFIXES):
+        response = jsonify({"error": "body_too_large", "message": message})
+    else:
+        response = Response(message, mimetype="text/plain")
+    response.status_code = 413
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(bp: Blueprint, app: Flask) -> None:
+    """Add the size limit (before each of *bp*'s requests) and the private-page headers
+    (after every other hook of *app*)."""
+    limit = int(app.config["DIVIDEBUY_MAX_BODY_BYTES"])
+
+    @bp.before_request
+    def limit_body() -> Response | None:
+        if request.endpoint in OWN_LIMIT_ENDPOINTS:
+            return None
+        if request.content_length is not None and request.content_length > limit:
+            return _too_large(limit)
+        request.max_content_length = limit  # a chunked body is cut off at the limit: 413
+        return None
+
+    @bp.errorhandler(413)
+    def body_too_large(_exc: Exception) -> Response:
+        return _too_large(limit)
+
+    # Flask runs after_request hooks last-registered first: first in the list runs last.
+    app.after_request_funcs.setdefault(None, []).insert(0, _private_headers)
