@@ -32,6 +32,7 @@ calls. What the service guarantees:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import zlib
@@ -66,6 +67,7 @@ from ..schemas import flatten_errors, load_quote
 from ..schemas.history import Today
 from ..schemas.rules import DEFAULT_MIN_HISTORY_MONTHS
 from ..store import CheckoutRecord, CheckoutStatus, CheckoutStore, DuplicateLiveCheckout
+from ..store.claims import claimed, round_for
 from ..terms import Offer, TermsSource
 from .amounts import amount_problem
 from .errors import (
@@ -160,6 +162,10 @@ class ReconcileReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+
+def _quote_id(record: CheckoutRecord) -> str:
+    return record.quote_id
 
 
 class CheckoutService:
@@ -523,12 +529,19 @@ class CheckoutService:
         recently (the shopper is probably still at DivideBuy); *limit* caps the
         calls in one run.
         """
+        # Runs on several hosts at once split the work: each checkout is claimed by one run
+        # (store/claims.py); the round starts before the list is read.
+        round_ = round_for(self.store, "reconcile")
         cutoff = self._clock() - older_than
         due = [r for r in self.store.watched() if r.created_at <= cutoff]
-        if limit is not None:
-            due = due[:limit]
-        report = ReconcileReport(checked=len(due))
-        for record in due:
+        report = ReconcileReport()
+        checked = 0
+        for listed in claimed(round_, due, _quote_id, limit=limit):
+            # as it is now: an overlapping run may have finished it since the list was read
+            record = self.store.get(listed.quote_id) if round_ is not None else listed
+            if record is None or not record.open_at_dividebuy:
+                continue
+            checked += 1
             try:
                 after = self.refresh(record, source="reconcile")
             except DivideBuyUnavailable as exc:
@@ -538,7 +551,7 @@ class CheckoutService:
                 record.open_at_dividebuy
             ):
                 report.changed.append((record, after))
-        return report
+        return dataclasses.replace(report, checked=checked)
 
     # -- reading an outcome -----------------------------------------------------------------------
 

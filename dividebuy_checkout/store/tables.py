@@ -34,6 +34,7 @@ __all__ = [
     "refunds",
     "settlements",
     "transitions",
+    "work_claims",
 ]
 
 metadata = MetaData()
@@ -174,4 +175,17 @@ platform_writes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("platform", "order_id", "trigger", name="uq_dividebuy_platform_write"),
+)
+
+#: who is doing which piece of periodic work (a reconcile of one quote, …) so the same job run
+#: on every host at once does each piece once: see :mod:`.claims`. One row per kind and key,
+#: reused by later runs; ``claimed_at`` is the database's clock on PostgreSQL.
+work_claims = Table(
+    "dividebuy_work_claims",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("item_key", String(200), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True), nullable=False),
 )

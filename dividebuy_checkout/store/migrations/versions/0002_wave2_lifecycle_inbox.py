@@ -3,7 +3,8 @@
 - ``dividebuy_checkouts``: ``open_at_dividebuy`` (NULL on old rows means "ask DivideBuy once
   more"), ``not_found_count`` (0 on old rows, by its server default), ``applicant_mismatch``;
 - ``dividebuy_transitions.actor``: who made a change when a person did;
-- ``dividebuy_platform_events`` (inbox) and ``dividebuy_platform_writes`` (outbox).
+- ``dividebuy_platform_events`` (inbox) and ``dividebuy_platform_writes`` (outbox);
+- ``dividebuy_work_claims``: which run does which piece of periodic work (store/claims.py).
 
 Only columns are added and tables created: no row is rewritten.
 
@@ -83,8 +84,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_dividebuy_platform_writes_status", "dividebuy_platform_writes", ["status"])
 
+    op.create_table(
+        "dividebuy_work_claims",
+        sa.Column("kind", sa.String(32), primary_key=True),
+        sa.Column("item_key", sa.String(200), primary_key=True),
+        sa.Column("owner", sa.String(64), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("dividebuy_work_claims")
     op.drop_table("dividebuy_platform_writes")
     op.drop_table("dividebuy_platform_events")
     with op.batch_alter_table("dividebuy_transitions") as batch:
