@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
 from dividebuy_checkout.checkout import CheckoutService
 from dividebuy_checkout.store import CheckoutStatus
 from tests.checkout.conftest import Shop, Shopper, make_applicant
@@ -75,3 +77,24 @@ def test_past_its_lifetime_a_quote_expires_here_and_is_still_watched(service, or
     assert record is not None and record.status is CheckoutStatus.EXPIRED
     assert record.open_at_dividebuy and report.changed
     assert [name for name, _, _ in events][-1] == "quote_expired"
+
+
+def test_a_404_past_the_lifetime_orphans_at_once(service, orders, events, sandbox):
+    submitted = service.submit(
+        "1001", make_applicant(), ip_address="203.0.113.9", return_url=RETURN_URL
+    )
+    later = CheckoutService(
+        service.client,
+        service.store,
+        orders,
+        signer=service.signer,
+        notify=service.notify,
+        clock=lambda: submitted.record.created_at + timedelta(days=31),
+    )
+    fault = {"route": "GET_QUOTE", "status": 404, "times": 1, "after_processing": False}
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+    later.reconcile()
+    record = service.store.get(submitted.record.quote_id)
+    assert record is not None and record.status is CheckoutStatus.ORPHANED
+    assert record.not_found_count == 1
+    assert [name for name, _, _ in events][-1] == "quote_orphaned"
