@@ -59,9 +59,9 @@ from ..money import format_gbp
 from ..orders import Order, OrderSourceUnavailable
 from ..settings import ConfigurationError
 from ..store import CheckoutRecord, CheckoutStatus
-from . import signals
+from . import disclosure, signals
 from .extension import DivideBuyState
-from .forms import ApplicationForm, answers_from, prefill
+from .forms import ApplicationForm, CancelForm, answers_from, prefill
 from .public_url import check_public_url, external_url, host_refusal, require_public_url
 from .terms import terms_source
 
@@ -179,6 +179,7 @@ def register(bp: Blueprint, app: Flask, state: DivideBuyState) -> None:
     service = make_service(app, state)
     state.services["checkout"] = service
     Pages(service, _limiter(app, state.settings)).mount(bp, app)
+    disclosure.register(app, service)  # the example beside a rate; a completed plan
 
 
 class Pages:
@@ -191,12 +192,13 @@ class Pages:
     def mount(self, bp: Blueprint, app: Flask) -> None:
         bp.add_url_rule("/apply/<token>", "apply", self.apply, methods=["GET", "POST"])
         bp.add_url_rule("/return", "return", self.back, methods=["GET"])
+        bp.add_url_rule("/cancel", "cancel", self.cancel, methods=["POST"])
 
         @bp.after_request
         def private(response: Response) -> Response:
             # Checkout pages hold personal data and signed links: never cached, never
             # sent on in a Referer header (redirects included).
-            if request.endpoint in ("dividebuy.apply", "dividebuy.return"):
+            if request.endpoint in ("dividebuy.apply", "dividebuy.return", "dividebuy.cancel"):
                 response.headers.update(_PAGE_HEADERS)
             return response
 
@@ -263,6 +265,8 @@ class Pages:
             order = self.service.get_order(order_id)
         except (ShopOrderNotFound, NotFinanceable, OrderSourceUnavailable) as exc:
             return _order_problem(exc, order_id)
+        if live is not None and _declined_as_is(live, order):  # DivideBuy said no to this
+            return _outcome_page(live, checked=True)
         try:
             offer = self.service.offer(order)
         except DivideBuyUnavailable as exc:
@@ -314,7 +318,7 @@ class Pages:
                 return_url=self._return_url,
             )
         except InvalidApplication as exc:
-            errors = map_errors(exc.field_errors, answers.rows, asked)
+            errors = map_errors(exc.field_errors, answers.rows, asked, answers.problems)
             # The history is short and every row is used: offer one more row.
             if offer_another_row(errors, answers.rows, len(form.previous)):
                 form.previous.append_entry()
@@ -355,6 +359,36 @@ class Pages:
 
     # -- the return -----------------------------------------------------------------------------
 
+    def cancel(self) -> AnyResponse:
+        """ "Cancel this application" (a POST with CSRF, from the return page of a pending one).
+
+        The signed return reference says which checkout; the service cancels it here
+        and keeps watching it at DivideBuy (a later completion is held, not paid). The
+        shopper lands back on the return page, which now offers the other ways to pay.
+        """
+        limited = self._limited("return")
+        if limited is not None:
+            return limited
+        token = request.args.get("ref", "")
+        try:
+            ref = self.service.signer.verify_return(token)
+        except BadReference as exc:
+            return _bad_link(exc)
+        record = self.service.store.by_return_ref(ref.return_ref)
+        if record is None or record.order_id != ref.order_id:
+            return _bad_link(BadReference("foreign"))
+        if not CancelForm().validate():
+            return _page(
+                "dividebuy/problem.html",
+                400,
+                title="Your application was not cancelled",
+                message="This page had expired, so nothing was changed. Please go back, "
+                "reload the page and try again.",
+            )
+        if record.status is CheckoutStatus.PENDING:
+            self.service.cancel_application(record.order_id, source="shopper")
+        return redirect(url_for("dividebuy.return", ref=token), 303)
+
     def back(self) -> AnyResponse:
         limited = self._limited("return")
         if limited is not None:
@@ -369,6 +403,19 @@ class Pages:
             if success:
                 return redirect(success, 303)
         return _outcome_page(record, checked=outcome.checked)
+
+
+def _declined_as_is(live: CheckoutRecord, order: Order) -> bool:
+    """DivideBuy declined this order at this amount: applying again would be declined too.
+
+    An assumption: DivideBuy's decision stands for the same order and amount (the
+    document gives no resubmission rule); a changed basket may apply again.
+    """
+    return (
+        live.status is CheckoutStatus.DECLINED
+        and live.amount == order.total
+        and live.credit_amount == order.credit_amount
+    )
 
 
 def _order_problem(
