@@ -474,6 +474,7 @@ def _connect_signals(app: Flask) -> None:
     signals.quote_declined.connect_via(app, weak=False)(not_paid)
     signals.quote_cancelled.connect_via(app, weak=False)(not_paid)
     signals.quote_expired.connect_via(app, weak=False)(not_paid)
+    signals.quote_orphaned.connect_via(app, weak=False)(not_paid)  # DivideBuy forgot the quote
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

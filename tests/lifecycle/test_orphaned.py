@@ -38,6 +38,7 @@ def test_a_quote_dividebuy_forgot_is_orphaned_after_the_threshold(shop: Shop, sh
     _, _, extra = next(e for e in shop.events if e[0] == "quote_orphaned")
     assert "not found" in extra["reason"]
     assert not shop.service.is_pending_finance(order_id)  # the shop may take payment
+    assert shop.shop_order(order_id).status == "awaiting payment"
     # The shopper applies again: a new quote, never the orphaned one.
     shopper.apply_url = None
     fresh = quote_id_of(shopper.checkout_with_dividebuy())
