@@ -547,9 +547,8 @@ class CheckoutService:
             except DivideBuyUnavailable as exc:
                 report.failed.append((record, str(exc)))
                 continue
-            if after.status is not record.status or after.open_at_dividebuy is not (
-                record.open_at_dividebuy
-            ):
+            moved = after.status is not record.status
+            if moved or after.open_at_dividebuy != record.open_at_dividebuy:
                 report.changed.append((record, after))
         return dataclasses.replace(report, checked=checked)
 
