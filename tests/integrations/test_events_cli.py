@@ -14,7 +14,7 @@ import pytest
 from dividebuy_checkout.store import CheckoutStatus
 from dividebuy_checkout.store.inbox import EventStatus
 
-from .platform_app import ORDER, REFUND, SETTLE, PlatformShop
+from .platform_app import ORDER, PAID, REFUND, SETTLE, PlatformShop
 
 
 @pytest.fixture
@@ -22,7 +22,9 @@ def shop(platform_shop: PlatformShop) -> PlatformShop:
     return platform_shop
 
 
-def cli(shop: PlatformShop, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    shop: PlatformShop, *args: str, command: str = "events"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
     for key, value in shop.app.config.items():
         if not str(key).startswith("DIVIDEBUY_") or value is None:
@@ -31,7 +33,7 @@ def cli(shop: PlatformShop, *args: str) -> subprocess.CompletedProcess[str]:
             value = ",".join(value)
         env[key] = str(value)
     return subprocess.run(
-        [sys.executable, "-m", "dividebuy_checkout", "events", *args],
+        [sys.executable, "-m", "dividebuy_checkout", *([command] if command else []), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -85,3 +87,21 @@ def test_flask_dividebuy_events_list(shop: PlatformShop) -> None:
     assert result.exit_code == 0, result.output
     rows: list[dict[str, Any]] = json.loads(result.output)
     assert [(r["event_key"], r["status"]) for r in rows] == [(f"settle:{ORDER}", "done")]
+
+
+def test_a_console_reconcile_queues_the_write_back_and_events_process_sends_it(
+    shop: PlatformShop,
+) -> None:
+    record = shop.pending_checkout()
+    httpx.post(
+        f"{shop.sandbox.url}/_sandbox/quotes/{record.quote_id}/complete", timeout=10
+    ).raise_for_status()
+    reconciled = cli(shop, "reconcile", command="")
+    assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
+    assert shop.store.live_for_order(ORDER).status is CheckoutStatus.COMPLETED
+    [queued] = shop.platform.inbox.writes()
+    assert (queued.trigger, queued.status.value) == ("quote_completed", "pending")
+    assert shop.recplus.state.writes == []  # queued, not sent by reconcile itself
+    sent = cli(shop, "process")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert (shop.recplus.state.get_order(ORDER) or {})["status"] == PAID
