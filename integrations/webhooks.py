@@ -11,9 +11,10 @@ the platform's credential (REC+: ``Authorization: Basic …`` or ``Bearer …``)
 Responses (always ``application/json``):
 
 - **200** ``{"received": n, "recorded": m, "duplicates": d, "ignored": i}`` — the
-  delivery was read: events recorded (and processed), already recorded, or not
-  for us (no DivideBuy checkout, not an order, an action refused by the back
-  office — resending cannot fix those);
+  delivery was read: ``n`` events derived from it, ``m`` of them new (recorded and
+  processed), ``d`` already recorded; ``ignored`` is 1 when it asked for nothing
+  (no DivideBuy checkout, not an order). An action the back office refuses is
+  still a 200: resending cannot fix it;
 - **400** ``{"error": "bad_body", "message": …}`` — not a JSON object;
 - **401** ``{"error": "unauthorised"}`` — the credential is missing or wrong;
   nothing recorded (``WWW-Authenticate`` says which scheme);
@@ -203,7 +204,7 @@ class WebhookIntake:
         return WebhookAnswer(
             200,
             {
-                "received": len(derived) or 1,
+                "received": len(derived),
                 "recorded": len(recorded),
                 "duplicates": duplicates,
                 "ignored": 0 if derived else 1,

@@ -78,6 +78,7 @@ class StatusWriteBack:
         self.immediate = immediate
         self._clock = clock or (lambda: datetime.now(UTC))
         self._threads: list[threading.Thread] = []
+        self._threads_lock = threading.Lock()
 
     def __call__(self, event: str, /, **payload: Any) -> None:
         """The listener: a checkout event with a configured status queues a write."""
@@ -98,13 +99,16 @@ class StatusWriteBack:
                 name=f"dividebuy-writeback-{entry.id}",
                 daemon=True,
             )
-            self._threads = [t for t in self._threads if t.is_alive()]
-            self._threads.append(thread)
+            with self._threads_lock:
+                self._threads = [t for t in self._threads if t.is_alive()]
+                self._threads.append(thread)
             thread.start()
 
     def wait(self, timeout: float = 30.0) -> None:
         """Wait for the immediate attempts started so far (tests, a clean shutdown)."""
-        for thread in list(self._threads):
+        with self._threads_lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout)
 
     def _attempt_quietly(self, write_id: int) -> None:
