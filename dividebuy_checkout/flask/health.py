@@ -7,8 +7,8 @@ URL, host name, key or token):
   store's engine, waited for at most :data:`DATABASE_TIMEOUT` seconds (a probe still
   running from an earlier check is not doubled: the answer is ``"timeout"``);
 - ``redis``: ``"off"`` (no ``DIVIDEBUY_REDIS_URL``), ``"ok"`` or ``"unreachable"`` (one
-  ``PING`` with the shared client's 0.1 s timeouts), and ``shared_state``: for each
-  shared component, ``"shared"`` or ``"local"`` (this worker fell back to its own state);
+  ``PING`` with the shared client's 0.1 s timeouts), and ``shared_state``: ``"shared"``,
+  ``"local"`` (this worker fell back to its own state) or ``"off"``;
 - ``divide_buy``: the terms circuit breaker's state (``"closed"``, ``"open"``,
   ``"half-open"``; ``"unknown"`` when no part uses terms);
 - ``worker``: the process id, so a check through a load balancer says which worker answered.
@@ -35,7 +35,7 @@ from sqlalchemy import text
 from ..shared import shared_redis_for
 from .extension import DivideBuyState
 
-__all__ = ["CONFIG_DEFAULTS", "DATABASE_TIMEOUT", "SHARED_COMPONENTS", "health_report", "register"]
+__all__ = ["CONFIG_DEFAULTS", "DATABASE_TIMEOUT", "health_report", "register"]
 
 #: this part has no settings of its own
 CONFIG_DEFAULTS: dict[str, Any] = {}
@@ -43,9 +43,6 @@ CONFIG_DEFAULTS: dict[str, Any] = {}
 #: seconds the check waits for ``SELECT 1``: a database slower than this is reported as
 #: a timeout (a load balancer's own check usually gives up after 2-5 s)
 DATABASE_TIMEOUT = 2.0
-
-#: the shared-state components whose fallback the check reports (their guards' names)
-SHARED_COMPONENTS = ("token store", "rate limits", "terms cache and circuit breaker")
 
 
 class _DatabaseProbe:
@@ -75,10 +72,10 @@ class _DatabaseProbe:
         return "ok"
 
 
-def _redis(state: DivideBuyState) -> tuple[str, dict[str, str]]:
+def _redis(state: DivideBuyState) -> tuple[str, str]:
     shared = shared_redis_for(state.settings)
     if shared is None:
-        return "off", {}
+        return "off", "off"
     from ..shared.connection import REDIS_ERRORS
 
     try:
@@ -86,9 +83,7 @@ def _redis(state: DivideBuyState) -> tuple[str, dict[str, str]]:
         reachable = "ok"
     except REDIS_ERRORS:
         reachable = "unreachable"
-    return reachable, {
-        name: "local" if shared.guard(name).down else "shared" for name in SHARED_COMPONENTS
-    }
+    return reachable, "local" if shared.guard("health check").down else "shared"
 
 
 def _breaker(state: DivideBuyState) -> str:
@@ -103,15 +98,7 @@ def health_report(state: DivideBuyState, database: Any) -> tuple[int, dict[str, 
     breaker = _breaker(state)
     if db != "ok":
         status = "down"
-    elif (
-        redis_state == "unreachable"
-        or "local" in shared_state.values()
-        or breaker
-        not in (
-            "closed",
-            "unknown",
-        )
-    ):
+    elif redis_state == "unreachable" or shared_state == "local" or breaker in ("open", "half-open"):
         status = "degraded"
     else:
         status = "ok"

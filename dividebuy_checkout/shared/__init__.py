@@ -7,8 +7,8 @@ Without it everything is per process, as before. With it:
 - the per-address rate limits (:class:`~.redis_limits.RedisSlidingWindowLimiter`).
 
 Redis down or slow: each process falls back to its own state with one warning
-per component (:class:`~.fallback.FallbackGuard`) and tries Redis again after a
-back-off; a page never fails because of Redis.
+(one :class:`~.fallback.FallbackGuard` per process for every component) and tries
+Redis again after a back-off; a page never fails because of Redis.
 
 This module is imported by the client on every start, so it does not import
 ``redis`` (an optional extra: ``pip install dividebuy-checkout[redis]``) unless a

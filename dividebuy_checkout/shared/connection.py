@@ -22,6 +22,7 @@ from .keys import DEFAULT_PREFIX
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_READ_TIMEOUT",
+    "GUARD_NAME",
     "REDIS_ERRORS",
     "SharedRedis",
     "connect",
@@ -33,6 +34,10 @@ __all__ = [
 #: page should not wait longer than that for it.
 DEFAULT_CONNECT_TIMEOUT = 0.1
 DEFAULT_READ_TIMEOUT = 0.1
+
+#: the name of a process's one guard over its Redis (the warning says "Shared state in
+#: Redis unavailable (…)")
+GUARD_NAME = "state in Redis"
 
 #: what "the shared store is unavailable" looks like: any Redis error (refused,
 #: timed out, out of memory, read-only replica…) or a socket error
@@ -65,7 +70,7 @@ class SharedRedis:
         self.prefix = prefix
         self._first_retry = first_retry
         self._max_retry = max_retry
-        self._guards: dict[str, FallbackGuard] = {}
+        self._guard: FallbackGuard | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -76,18 +81,20 @@ class SharedRedis:
         return self.prefix + ":".join(parts)
 
     def guard(self, component: str) -> FallbackGuard:
-        """The component's guard (one per component, so one warning per outage)."""
+        """The guard *component* (token store, rate limits, terms cache…) runs its Redis
+        operations through: ONE for every component of this process. Redis is down for all
+        of them at once, so an outage is one warning per process, and once one component
+        has noticed it no other pays a timeout until the back-off has passed (a page that
+        touches tokens, limits and terms waits for Redis at most once)."""
         with self._lock:
-            guard = self._guards.get(component)
-            if guard is None:
-                guard = FallbackGuard(
-                    component,
+            if self._guard is None:
+                self._guard = FallbackGuard(
+                    GUARD_NAME,
                     errors=REDIS_ERRORS,
                     first_retry=self._first_retry,
                     max_retry=self._max_retry,
                 )
-                self._guards[component] = guard
-            return guard
+            return self._guard
 
     def close(self) -> None:
         self.redis.close()

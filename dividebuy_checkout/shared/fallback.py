@@ -37,9 +37,9 @@ MAX_RETRY_SECONDS = 30.0
 class FallbackGuard:
     """Run operations on shared state, or on local state while the shared store is down.
 
-    Thread-safe. One guard per component per process (see
-    :meth:`dividebuy_checkout.shared.connection.SharedRedis.guard`), so each
-    component warns once per process per outage.
+    Thread-safe. One guard per Redis connection per process, shared by every
+    component (see :meth:`dividebuy_checkout.shared.connection.SharedRedis.guard`),
+    so a process warns once per outage.
     """
 
     def __init__(

@@ -52,8 +52,8 @@ __all__ = [
 
 log = logging.getLogger("dividebuy_checkout.shared")
 
-#: the fallback guard's component: the terms cache and the circuit breaker share it, so an
-#: outage costs a page at most one Redis timeout (not one per component) and logs one warning
+#: the name the terms cache and the circuit breaker give the fallback guard (the process's
+#: one guard over Redis: an outage costs a page at most one Redis timeout and one warning)
 GUARD_COMPONENT = "terms cache and circuit breaker"
 
 #: how long a process loading a price holds its lock at most. Longer than a terms call

@@ -226,7 +226,7 @@ def test_redis_going_away_mid_run_costs_one_warning_and_no_failed_or_slow_page(
         assert shown >= 15  # new prices load from DivideBuy without Redis
         assert terms.current("999").order_value == Decimal("999.00")  # checkout answers too
         warnings = redis_clients.warnings(caplog.records)
-        assert len(warnings) == 1 and "terms cache and circuit breaker" in warnings[0]
+        assert len(warnings) == 1 and warnings[0].startswith("Shared state in Redis unavailable")
 
         # Back: after a back-off (a connection cut mid-command may cost one more), the
         # shared cache is used again.

@@ -92,15 +92,10 @@ def test_redis_cut_mid_run_pages_keep_answering_within_budget_one_warning_per_wo
         assert status == "ok", slowest
         assert slowest < RENDER_CEILING
         assert shown == 21  # every render showed figures: cached ones, and new prices loaded
-        # One warning per worker for the terms state. A worker that never needed a token
-        # before the cut (its figures came from Redis) asks Redis for one when it first
-        # calls DivideBuy, so its token store says once that it fetches its own.
-        components = [w.split(" unavailable")[0] for w in warnings]
-        assert components.count("Shared terms cache and circuit breaker") == 1, warnings
-        assert sorted(set(components)) == sorted(components), warnings  # once each
-        assert set(components) <= {
-            "Shared terms cache and circuit breaker",
-            "Shared token store",
-        }, warnings
+        # One warning per worker: tokens, limits and terms share the process's one guard,
+        # so a worker that must also fetch its own token (its figures came from Redis
+        # before the cut) does not warn twice.
+        assert len(warnings) == 1, warnings
+        assert warnings[0].startswith("Shared state in Redis unavailable")
     # 2000.00 was loaded once for all; each worker loaded the new prices itself (no Redis)
     assert sandbox.state.snapshot()["calls"]["TERMS"] <= 1 + 3 * WORKERS
