@@ -26,6 +26,7 @@ from datetime import date
 from typing import IO
 
 from ..dates import parse_iso_date
+from ..printable import has_control, printable
 
 __all__ = [
     "MAX_ORDER_ID",
@@ -128,6 +129,12 @@ def _row(
 ) -> SettleRow | RowError:
     if not order_id:
         return RowError(line, "order_id is empty.")
+    if has_control(order_id):
+        return RowError(
+            line,
+            f"order_id {printable(order_id)} holds control characters: it cannot be an order id.",
+            printable(order_id),
+        )
     if len(order_id) > MAX_ORDER_ID:
         return RowError(line, f"order_id is longer than {MAX_ORDER_ID} characters.")
     if not raw_date:

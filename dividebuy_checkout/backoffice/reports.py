@@ -6,6 +6,8 @@ Plain dataclasses with ``to_dict()`` (money as strings of pounds), so the CLI's
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -61,17 +63,36 @@ class SettlementOutcome:
 
 @dataclass
 class SettlementReport:
-    """Every order's outcome, and how many settlement requests went to DivideBuy."""
+    """Every order's outcome, and how many settlement requests went to DivideBuy.
+
+    A long CSV run streams instead (``keep=False``): each outcome goes to
+    *listener* as it happens and only the counts are kept, so a file of any
+    size (of bad rows, say) is reported in flat memory.
+    """
 
     outcomes: list[SettlementOutcome] = field(default_factory=list)
     #: settlement calls made (each carries up to ``chunk_size`` orders)
     requests: int = 0
+    #: keep each outcome in :attr:`outcomes` (False: counts only, outcomes to *listener*)
+    keep: bool = True
+    #: told each outcome as it is added
+    listener: Callable[[SettlementOutcome], None] | None = None
+    counts: Counter[SettlementResult] = field(default_factory=Counter)
 
     def add(self, outcome: SettlementOutcome) -> None:
-        self.outcomes.append(outcome)
+        self.counts[outcome.outcome] += 1
+        if self.keep:
+            self.outcomes.append(outcome)
+        if self.listener is not None:
+            self.listener(outcome)
+
+    @property
+    def rows(self) -> int:
+        """How many orders (rows) the run has reported."""
+        return sum(self.counts.values())
 
     def count(self, outcome: SettlementResult) -> int:
-        return sum(1 for o in self.outcomes if o.outcome is outcome)
+        return self.counts[outcome]
 
     def of(self, outcome: SettlementResult) -> list[SettlementOutcome]:
         return [o for o in self.outcomes if o.outcome is outcome]
@@ -79,19 +100,16 @@ class SettlementReport:
     @property
     def ok(self) -> bool:
         """True when every order is settled now (this run or before)."""
-        return all(
-            o.outcome in (SettlementResult.SETTLED, SettlementResult.ALREADY_SETTLED)
-            for o in self.outcomes
-        )
+        return self.count(SettlementResult.REJECTED) + self.count(SettlementResult.FAILED) == 0
 
     @property
     def failed(self) -> bool:
         """True when DivideBuy failed (not merely refused rows): worth running again."""
-        return any(o.outcome is SettlementResult.FAILED for o in self.outcomes)
+        return self.count(SettlementResult.FAILED) > 0
 
     def summary(self) -> dict[str, int]:
         return {
-            "rows": len(self.outcomes),
+            "rows": self.rows,
             **{outcome.value: self.count(outcome) for outcome in SettlementResult},
             "requests": self.requests,
         }

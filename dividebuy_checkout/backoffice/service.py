@@ -175,16 +175,19 @@ class BackOfficeService:
         *,
         progress: Callable[[int], None] | None = None,
         chunk_size: int | None = None,
+        report: SettlementReport | None = None,
     ) -> SettlementReport:
         """Settle rows, each with its own date (a CSV); :class:`RowError` rows are reported.
 
         Rows are read ``chunk_size`` at a time, so memory stays flat however long the
-        input. *progress* is called with the number of rows handled after each block.
+        input (give a streaming *report*, ``SettlementReport(keep=False, listener=…)``,
+        to keep the outcomes out of memory too). *progress* is called with the number
+        of rows handled after each block.
         A DivideBuy failure stops the run: the rows not yet sent are reported as
         ``failed`` (nothing recorded for them, safe to run again).
         """
         size = chunk_size or self.chunk_size
-        run = _SettlementRun(self, size)
+        run = _SettlementRun(self, size, report or SettlementReport())
         iterator = iter(rows)
         try:
             while block := list(islice(iterator, size)):
@@ -196,7 +199,7 @@ class BackOfficeService:
             # Claims already written stay "sending": a rerun resends the same dates,
             # which DivideBuy treats as the same settlement.
             raise DatabaseBusyError(
-                f"the settlement stopped after {len(run.report.outcomes)} orders (those "
+                f"the settlement stopped after {run.report.rows} orders (those "
                 "DivideBuy accepted are settled there); running it again is safe"
             ) from None
         return run.report
@@ -460,10 +463,10 @@ class _Queued:
 class _SettlementRun:
     """One settlement run: resolves rows block by block and sends full chunks."""
 
-    def __init__(self, service: BackOfficeService, size: int) -> None:
+    def __init__(self, service: BackOfficeService, size: int, report: SettlementReport) -> None:
         self.service = service
         self.size = size
-        self.report = SettlementReport()
+        self.report = report
         self.today = service.today()
         #: order id -> line (or None) of its first appearance in this run
         self.seen: dict[str, int | None] = {}

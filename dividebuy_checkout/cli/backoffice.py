@@ -33,6 +33,7 @@ from ..backoffice import (
     OrderStatus,
     RefundNotRecorded,
     Refused,
+    SettlementOutcome,
     SettlementReport,
     SettleRow,
     read_settlement_csv,
@@ -41,12 +42,14 @@ from ..backoffice.reports import SettlementResult, refund_dict
 from ..money import format_gbp
 from ..store import CheckoutStatus, RefundStatus
 from .errors import EXIT_USAGE, CliError
-from .output import emit, emit_fields, emit_json, emit_table
+from .output import echo, emit, emit_fields, emit_json, emit_table
 from .params import DATE, MONEY
 from .runtime import Runtime, listener_option, pass_runtime
 
 __all__ = ["commands", "orders", "refund", "refund_confirm", "settle"]
 
+#: a CSV longer than this is reported as it goes, its outcomes not kept (text output only)
+STREAM_ABOVE_ROWS = 10_000
 #: seconds `refund` waits for a busy database to record DivideBuy's answer before exiting
 RECORD_WAIT_SECONDS = 60.0
 
@@ -116,7 +119,7 @@ def settle(
             EXIT_USAGE,
         )
     if csv_path is not None:
-        report = _settle_csv(service, csv_path, delivered, chunk_size)
+        report = _settle_csv(service, csv_path, delivered, chunk_size, json_output)
     else:
         report = service.settle_rows(
             (SettleRow(order_id, delivered or today) for order_id in order_ids),
@@ -128,13 +131,17 @@ def settle(
         not_settled = report.count(rejected) + report.count(failed)
         what = "failed at DivideBuy" if report.failed else "were refused"
         raise CliError(
-            f"{not_settled} of {len(report.outcomes)} orders were not settled (some {what}); "
+            f"{not_settled} of {report.rows} orders were not settled (some {what}); "
             "fix them and run again: orders already settled are skipped."
         )
 
 
 def _settle_csv(
-    service: BackOfficeService, path: str, default_date: date | None, chunk_size: int | None
+    service: BackOfficeService,
+    path: str,
+    default_date: date | None,
+    chunk_size: int | None,
+    json_output: bool,
 ) -> SettlementReport:
     # A first pass counts the rows for the progress bar and proves the whole file
     # is readable text before a single order is sent.
@@ -151,11 +158,25 @@ def _settle_csv(
             first = next(rows, None)
         except CsvFormatError as exc:
             raise CliError(f"{path}: {exc} Nothing was sent.", EXIT_USAGE) from None
+        # A long file is reported as it goes (problem lines printed at once, counts
+        # kept), so memory stays flat however many rows are bad; --json needs them all.
+        report = (
+            SettlementReport(keep=False, listener=_print_problem)
+            if total > STREAM_ABOVE_ROWS and not json_output
+            else SettlementReport()
+        )
         # stderr, so `--json > report.json` stays clean
         with click.progressbar(length=total, label="Settling", file=sys.stderr) as bar:
             return service.settle_rows(
-                _prepend(first, rows), progress=bar.update, chunk_size=chunk_size
+                _prepend(first, rows), progress=bar.update, chunk_size=chunk_size, report=report
             )
+
+
+def _print_problem(o: SettlementOutcome) -> None:
+    if o.outcome not in (SettlementResult.REJECTED, SettlementResult.FAILED):
+        return
+    where = f"line {o.line}: " if o.line is not None else ""
+    echo(f"{where}{o.order_id or '(no order id)'}: {o.outcome.value}: {o.reason}")
 
 
 def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
@@ -173,8 +194,7 @@ def _print_report(report: SettlementReport, json_output: bool) -> None:
         key=lambda o: (o.line is None, o.line or 0),
     )
     for o in problems:
-        where = f"line {o.line}: " if o.line is not None else ""
-        click.echo(f"{where}{o.order_id or '(no order id)'}: {o.outcome.value}: {o.reason}")
+        _print_problem(o)
     summary = report.summary()
     click.echo(
         f"{summary['settled']} settled, {summary['already_settled']} already settled, "

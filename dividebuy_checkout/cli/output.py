@@ -10,7 +10,14 @@ from typing import Any
 
 import click
 
-__all__ = ["emit", "emit_fields", "emit_json", "emit_table"]
+from ..printable import printable, printable_json
+
+__all__ = ["echo", "emit", "emit_fields", "emit_json", "emit_table"]
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """One line of output with anything from outside made printable (see :mod:`..printable`)."""
+    click.echo(printable(text), err=err)
 
 
 def _plain(value: Any) -> Any:
@@ -26,7 +33,10 @@ def _plain(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(_plain(data), indent=2, ensure_ascii=False))
+    # JSON escapes C0 controls itself; C1 and direction overrides are escaped as \uXXXX
+    # (the same string to a JSON reader, harmless on a terminal)
+    text = json.dumps(_plain(data), indent=2, ensure_ascii=False)
+    click.echo(printable_json(text))
 
 
 def emit_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
@@ -56,7 +66,7 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return printable(str(value))
 
 
 def emit(data: Any, *, json_output: bool, table: Any = None) -> None:

@@ -2,8 +2,8 @@
 
 **Body size.** Every plugin endpoint reads at most ``DIVIDEBUY_MAX_BODY_BYTES``:
 a request announcing more (``Content-Length``) is answered 413 before anything
-reads it, and a body sent without a length (chunked) is cut off at the limit by
-Werkzeug (``request.max_content_length``), also 413. JSON endpoints get a JSON
+reads it, and a body sent without a length (chunked) is counted as it is read
+and answered 413 once past the limit. JSON endpoints get a JSON
 413, pages a short text one. The webhooks keep their own, larger-or-smaller
 ``DIVIDEBUY_WEBHOOK_MAX_BYTES`` (a platform's payloads are the platform's size).
 
@@ -26,11 +26,12 @@ is merged, not lost, whenever it was registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import declare, setting
 
@@ -108,6 +109,33 @@ def _private_headers(response: Response) -> Response:
     return response
 
 
+class _CappedInput:
+    """A WSGI input stream that raises 413 once more than *limit* bytes have been read (a
+    chunked body announces no length, so the limit is applied as it is read)."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self._stream = stream
+        self._left = limit
+
+    def _count(self, data: bytes) -> bytes:
+        self._left -= len(data)
+        if self._left < 0:
+            raise RequestEntityTooLarge()
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        return self._count(self._stream.read(wanted))
+
+    def readline(self, size: int = -1) -> bytes:
+        wanted = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        return self._count(self._stream.readline(wanted))
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
 def _too_large(limit: int) -> Response:
     message = f"The request body is larger than {limit} bytes."
     endpoint = request.endpoint or ""
@@ -121,18 +149,22 @@ def _too_large(limit: int) -> Response:
 
 
 def install(bp: Blueprint, app: Flask) -> None:
-    """Add the size limit (before each of *bp*'s requests) and the private-page headers
-    (after every other hook of *app*)."""
+    """Add the size limit (before every other hook of *app*, for *bp*'s requests) and the
+    private-page headers (after every other hook of *app*)."""
     limit = int(app.config["DIVIDEBUY_MAX_BODY_BYTES"])
 
-    @bp.before_request
     def limit_body() -> Response | None:
-        if request.endpoint in OWN_LIMIT_ENDPOINTS:
+        if request.blueprint != bp.name or request.endpoint in OWN_LIMIT_ENDPOINTS:
             return None
         if request.content_length is not None and request.content_length > limit:
             return _too_large(limit)
-        request.max_content_length = limit  # a chunked body is cut off at the limit: 413
+        if request.content_length is None:  # chunked: no length announced
+            request.environ["wsgi.input"] = _CappedInput(request.environ["wsgi.input"], limit)
         return None
+
+    # First of the app's hooks: before anything (Flask-WTF's CSRF check reading the form)
+    # opens the body without the limit.
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
 
     @bp.errorhandler(413)
     def body_too_large(_exc: Exception) -> Response:
