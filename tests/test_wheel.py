@@ -57,6 +57,10 @@ def test_wheel_contents_stay_inside_the_package(wheel):
         "dividebuy_checkout/integrations/recplus/fixtures/order_112312.json",
         "dividebuy_checkout/integrations/recplus/fixtures/order_500001.json",
         "dividebuy_checkout/py.typed",
+        # the store's migrations (db upgrade reads them from the installed package)
+        "dividebuy_checkout/store/migrations/env.py",
+        "dividebuy_checkout/store/migrations/script.py.mako",
+        "dividebuy_checkout/store/migrations/versions/0001_release_schema.py",
     ):
         assert required in names
     assert any(n.startswith("dividebuy_checkout/templates/dividebuy/") for n in names)
@@ -127,6 +131,18 @@ def test_installed_wheel_runs_the_sandbox_and_the_cli(wheel, tmp_path):
         twelve = next(t for t in body["terms"] if t["months_in_term"] == 12)
         assert twelve["available"] is True
         assert twelve["regular_instalment_cost"] == "166.67"
+        # the migrations run from the wheel: a new SQLite database is built to the head
+        database = {**clean_env, "DIVIDEBUY_DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}"}
+        for command, expected in (("upgrade", "upgraded from empty to"), ("current", "(head)")):
+            done = subprocess.run(
+                [str(bin_dir / "dividebuy-checkout"), "db", command],
+                capture_output=True,
+                text=True,
+                env=database,
+                cwd=tmp_path,
+                timeout=60,
+            )
+            assert done.returncode == 0 and expected in done.stdout, done.stderr
         # the REC+ fake runs from the wheel and serves the seed's order from its package data
         fake = subprocess.Popen(
             [str(bin_dir / "dividebuy-checkout"), "fake", "recplus", "--port", "0"],
