@@ -45,11 +45,9 @@ class FailureThrottle:
         return self.limiter.peek(_key(address))
 
     def failed(self, address: str | None) -> float | None:
-        """Count a failed attempt; seconds to wait when that used up the address's tries."""
-        wait = self.limiter.hit(_key(address))
-        if wait is not None:
-            return wait
-        return self.limiter.peek(_key(address))
+        """Count a failed attempt (``None``); seconds to wait if the address had none left
+        (two attempts racing past :meth:`blocked`)."""
+        return self.limiter.hit(_key(address))
 
 
 def _key(address: str | None) -> str:

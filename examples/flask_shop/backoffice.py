@@ -18,6 +18,11 @@ Configuration (``app.config``):
   own machine, not for anything else. A real shop puts its own staff login here.
 - ``BACKOFFICE_CSV_MAX_BYTES``: the largest settlement CSV the page accepts
   (default 5 MB, about 100,000 rows); bigger files go through the CLI.
+- ``BACKOFFICE_LOGIN_FAILURES``: wrong passwords allowed per client address
+  (default ``"10 per 10 minutes"``); then the login answers 429 with
+  ``Retry-After`` — even to the right password, so a guesser learns nothing
+  while blocked. Shared by every worker through Redis when
+  ``DIVIDEBUY_REDIS_URL`` is set.
 
 ``create_app`` calls :func:`register` when this module exists.
 """
@@ -63,6 +68,11 @@ from dividebuy_checkout.backoffice import (
     SettlementResult,
     read_settlement_csv,
 )
+from dividebuy_checkout.backoffice.throttle import (
+    DEFAULT_FAILURE_LIMIT,
+    FailureThrottle,
+    retry_after,
+)
 from dividebuy_checkout.flask import get_state
 from dividebuy_checkout.money import format_gbp
 from dividebuy_checkout.store import CheckoutStatus
@@ -71,6 +81,8 @@ log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "backoffice-demo"  # noqa: S105 - a documented demo default, shown on the page
 SESSION_KEY = "backoffice_user"
+#: the login throttle: ``app.extensions[THROTTLE_KEY]``
+THROTTLE_KEY = "example_backoffice_login_throttle"
 #: 5 MB: a 100,000-row ``order_id,delivered_on`` file is about 3 MB.
 DEFAULT_CSV_MAX_BYTES = 5 * 1024 * 1024
 #: the report lists every row that was not settled, and at most this many settled ones
@@ -173,16 +185,39 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _throttle() -> FailureThrottle:
+    throttle: FailureThrottle = current_app.extensions[THROTTLE_KEY]
+    return throttle
+
+
+def _too_many(wait: float) -> Any:
+    page = render_template(
+        "backoffice/login.html",
+        form=LoginForm(formdata=None),
+        error="Too many wrong passwords from your connection: wait a few minutes, then try again.",
+        demo=not current_app.config.get("BACKOFFICE_PASSWORD"),
+    )
+    return page, 429, {"Retry-After": retry_after(wait)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     form = LoginForm()
     error = None
+    if request.method == "POST":
+        # A blocked address is refused before its password is compared (see throttle.py)
+        wait = _throttle().blocked(request.remote_addr)
+        if wait is not None:
+            return _too_many(wait)
     if form.validate_on_submit():
         given = (form.password.data or "").encode()
         if hmac.compare_digest(given, _password().encode()):
             session.clear()  # a fresh session at the privilege change
             session[SESSION_KEY] = True
             return redirect(url_for("backoffice.index"))
+        wait = _throttle().failed(request.remote_addr)
+        if wait is not None:
+            return _too_many(wait)
         error = "That is not the back-office password."
     elif request.method == "POST":
         error = (
@@ -477,4 +512,9 @@ def register(app: Flask) -> None:
             "The back-office page uses the demo password; set BACKOFFICE_PASSWORD for anything "
             "but a local demo."
         )
+    app.extensions[THROTTLE_KEY] = FailureThrottle.from_spec(
+        str(app.config.get("BACKOFFICE_LOGIN_FAILURES") or DEFAULT_FAILURE_LIMIT),
+        name="example-backoffice-login",
+        settings=get_state(app).settings,
+    )
     app.register_blueprint(bp)
