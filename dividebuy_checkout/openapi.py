@@ -195,8 +195,9 @@ _HEALTH: Schema = {
         "database": {"type": "string", "enum": ["ok", "unreachable", "timeout"]},
         "redis": {"type": "string", "enum": ["off", "ok", "unreachable"]},
         "shared_state": {
-            "type": "object",
-            "additionalProperties": {"type": "string", "enum": ["shared", "local"]},
+            "type": "string",
+            "enum": ["shared", "local", "off"],
+            "description": "shared through Redis, fallen back to this worker's own, or no Redis",
         },
         "divide_buy": {"type": "string"},
         "worker": {"type": "integer"},
@@ -479,9 +480,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             404: ("no such refund", _ref("Error")),
             409: ("the refund's outcome is already known", _ref("Error")),
         },
-        parameters=(
-            _path_param("refund_id", {"type": "integer"}, "the refund's id"),
-        ),
+        parameters=(_path_param("refund_id", {"type": "integer"}, "the refund's id"),),
         body=_CONFIRM_BODY,
     ),
     _backoffice(

@@ -67,13 +67,22 @@ def _tables(engine: Engine) -> MetaData:
 
 
 def written(shop: PlatformShop) -> dict[str, Any]:
-    """Every row of every table in the shop's store, and the sandbox's records."""
+    """Every row of every table in the shop's store, and the sandbox's records.
+
+    The platform status write-backs started so far (background threads) are waited for
+    first: what they write belongs to the request that started them.
+    """
+    writeback = shop.platform.writeback
+    if writeback is not None:
+        writeback.wait()
     engine = shop.store.engine
     rows: dict[str, Any] = {}
     with engine.connect() as conn:
         for name, table in sorted(_tables(engine).tables.items()):
             rows[name] = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
-    state = shop.sandbox_state()
+    # what GET /_sandbox/state answers, read in-process (the sandbox runs in this process):
+    # the same records, without a JSON round trip per request
+    state = shop.sandbox.state.snapshot()
     return {"store": rows, "sandbox": {key: state[key] for key in _SANDBOX_RECORDS}}
 
 
