@@ -594,6 +594,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders-each", type=int, default=4)
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", DEFAULT_REDIS))
+    parser.add_argument(
+        "--redis-timeout",
+        type=float,
+        default=None,
+        help="the workers' Redis connect/read timeout in seconds (a URL option; default: the "
+        "package's 0.1 s). A host far busier than its cores needs more, or it falls back.",
+    )
     args = parser.parse_args(argv)
     if args.sandbox:
         serve_sandbox()
@@ -605,6 +612,12 @@ def main(argv: list[str] | None = None) -> int:
 
     prefix = f"dividebuy-bench-{uuid.uuid4().hex[:8]}:"
     proxy, proxied = TcpProxy.to_url(args.redis)
+    if args.redis_timeout is not None:
+        joiner = "&" if "?" in proxied else "?"
+        proxied += (
+            f"{joiner}socket_timeout={args.redis_timeout}"
+            f"&socket_connect_timeout={args.redis_timeout}"
+        )
     folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     log = folder / "gunicorn.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
@@ -628,10 +641,17 @@ def main(argv: list[str] | None = None) -> int:
                 sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads",
                 str(THREADS), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
                 "--chdir", str(ROOT / "bench"), "--graceful-timeout", "5", "--timeout", "60",
+                "--keep-alive", "30",
                 "bench_scale:shop_app()",
             ]  # fmt: skip
             stack.enter_context(process(gunicorn, shop_env, log))
             wait_for(f"{shop}/dividebuy/healthz")
+            load_avg = os.getloadavg()
+            print(
+                f"machine: {os.cpu_count()} cores, load average {load_avg[0]:.1f} "
+                f"(other work on the machine shares them); Redis timeout "
+                f"{args.redis_timeout or 0.1} s"
+            )
             health = httpx.get(f"{shop}/dividebuy/healthz", timeout=5).json()
             print(
                 f"gunicorn {WORKERS} workers x {THREADS} threads, PostgreSQL, Redis via a loopback "
@@ -709,10 +729,15 @@ def main(argv: list[str] | None = None) -> int:
             outage_phase(shop, proxy, log, args.seconds * 1.5)
             after = httpx.get(f"{sandbox}/_sandbox/state", timeout=10).json()["token_requests"]
             health = httpx.get(f"{shop}/dividebuy/healthz", timeout=5).json()
+            print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
             print(
                 f"  token requests after the outage: {after}; "
                 f"health: {health['status']}, redis {health['redis']}"
             )
+    except BaseException:
+        if log.exists():  # what the workers said, before the folder goes
+            print("gunicorn log (last lines):", *log.read_text().splitlines()[-30:], sep="\n")
+        raise
     finally:
         signal.alarm(0)
         proxy.shutdown()
