@@ -452,7 +452,7 @@ class CheckoutService:
                 min_history_months=self.min_history_months,
             )
         except SchemaValidationError as exc:
-            raise InvalidApplication(flatten_errors(exc.messages)) from None  # type: ignore[arg-type]
+            raise InvalidApplication(flatten_errors(exc.messages_dict)) from None
 
     def _reuse(self, live: CheckoutRecord) -> Submitted | None:
         """The live checkout again, if it still serves this request; else ``None``."""

@@ -230,7 +230,7 @@ def _body(schema: Schema) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
-        raise BadBody(flatten_errors(exc.messages)) from None  # type: ignore[arg-type]
+        raise BadBody(flatten_errors(exc.messages_dict)) from None
     return loaded
 
 

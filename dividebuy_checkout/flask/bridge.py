@@ -73,7 +73,7 @@ def order_matches(order: Order | None, order_number: str, email: str) -> bool:
     return order is not None and bool(expected_email) and number_ok and email_ok
 
 
-class FindOrderForm(FlaskForm):  # type: ignore[misc]
+class FindOrderForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped: FlaskForm is Any
     """Order number and e-mail (Flask-WTF: CSRF token included)."""
 
     order_number = StringField(

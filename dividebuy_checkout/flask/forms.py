@@ -64,7 +64,7 @@ class PreviousAddressForm(Form):
     months = StringField("Months")
 
 
-class ApplicationForm(FlaskForm):  # type: ignore[misc]
+class ApplicationForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped: FlaskForm is Any
     """Every field the form may show; ``asked_fields`` says which are shown for an order.
 
     Choice fields do not check their own choices (``validate_choice=False``): the
@@ -121,7 +121,7 @@ class ApplicationForm(FlaskForm):  # type: ignore[misc]
         self.term.choices = [choice(str(term.months), term.label) for term in offer.choices]
 
 
-class CancelForm(FlaskForm):  # type: ignore[misc]
+class CancelForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped: FlaskForm is Any
     """"Cancel this application" on the return page: only its CSRF token is checked."""
 
 
