@@ -30,12 +30,14 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import declare, setting
+from ..store import DatabaseBusy
 
 __all__ = [
+    "BUSY_RETRY_AFTER",
     "CONFIG_DEFAULTS",
     "JSON_ENDPOINT_PREFIXES",
     "OWN_LIMIT_ENDPOINTS",
@@ -72,6 +74,8 @@ PRIVATE_PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 FRAME_ANCESTORS = "frame-ancestors 'none'"
+#: seconds a page asks the browser (or a script) to wait after a busy database
+BUSY_RETRY_AFTER = 5
 _MARK = "dividebuy_private_page"
 
 
@@ -148,6 +152,28 @@ def _too_large(limit: int) -> Response:
     return response
 
 
+def _busy() -> Response:
+    """The shop's database stayed locked past DIVIDEBUY_DB_LOCK_TIMEOUT: nothing was written.
+    A page says so in words (503, Retry-After); a JSON endpoint in JSON."""
+    message = (
+        "The shop is very busy just now and nothing was changed. Please try again in a moment."
+    )
+    if (request.endpoint or "").startswith(JSON_ENDPOINT_PREFIXES):
+        response = jsonify({"error": "database_busy", "message": message})
+    else:
+        try:
+            page = render_template(
+                "dividebuy/problem.html", title="Please try again", message=message
+            )
+            response = Response(page, mimetype="text/html")
+        except Exception:  # the page's layout is the shop's: never fail the failure page
+            response = Response(message, mimetype="text/plain")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def install(bp: Blueprint, app: Flask) -> None:
     """Add the size limit (before every other hook of *app*, for *bp*'s requests) and the
     private-page headers (after every other hook of *app*)."""
@@ -169,6 +195,10 @@ def install(bp: Blueprint, app: Flask) -> None:
     @bp.errorhandler(413)
     def body_too_large(_exc: Exception) -> Response:
         return _too_large(limit)
+
+    @bp.errorhandler(DatabaseBusy)
+    def database_busy(_exc: DatabaseBusy) -> Response:
+        return _busy()
 
     # Flask runs after_request hooks last-registered first: first in the list runs last.
     app.after_request_funcs.setdefault(None, []).insert(0, _private_headers)
