@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._version import __version__
+from .widgets.guard import WELL_FORMED_POUNDS
 
 __all__ = [
     "ENDPOINTS",
@@ -517,7 +518,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "name": "amount",
                 "in": "query",
                 "required": True,
-                "schema": {"type": "string", "examples": ["2000.00"]},
+                # the one form the endpoint reads (anything else is a 400 field error)
+                "schema": {"type": "string", "pattern": f"^{WELL_FORMED_POUNDS.pattern}$"},
+                "example": "2000.00",
                 "description": "the price in pounds, like 149.99",
             },
             {

@@ -1,21 +1,8 @@
-"""Fixtures: one REC+ fake per session (like tests/integrations), reset for each test."""
+"""The REC+ fake of tests/integrations (one per session, reset for each test): the plugin
+app needs a platform for its webhooks and bridge page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from integrations.conftest import recplus, recplus_server
 
-import pytest
-from dividebuy_checkout.integrations.recplus.fake import RecPlusFakeServer
-
-
-@pytest.fixture(scope="session")
-def recplus_server() -> Iterator[RecPlusFakeServer]:
-    with RecPlusFakeServer() as server:
-        yield server
-
-
-@pytest.fixture
-def recplus(recplus_server: RecPlusFakeServer) -> Iterator[RecPlusFakeServer]:
-    recplus_server.state.reset()
-    yield recplus_server
-    recplus_server.state.reset()
+__all__ = ["recplus", "recplus_server"]

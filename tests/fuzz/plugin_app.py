@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from dividebuy_checkout.integrations.recplus.fake import RecPlusFakeServer
+from hypothesis import HealthCheck, Phase, given, settings
 from integrations.platform_app import HOOK_PASSWORD, HOOK_USER, ORDER, PlatformShop
 from integrations.platform_app import build_platform_shop as _build
 from sqlalchemy import Engine, MetaData, select
@@ -34,6 +36,7 @@ __all__ = [
     "csrf_token",
     "form_values",
     "http",
+    "run_examples",
     "written",
 ]
 
@@ -111,6 +114,25 @@ def form_values(html: str) -> dict[str, str]:
         if chosen:
             values[name] = chosen.group(1)
     return values
+
+
+def run_examples(strategy: Any, examples: int, test: Callable[[Any], None]) -> None:
+    """Run *test* on *examples* values of *strategy*: derandomised (the same requests on
+    every run), no deadline (a loaded machine), no example database (nothing kept)."""
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(value=strategy)
+    def run(value: Any) -> None:
+        test(value)
+
+    run()
 
 
 def http(shop: PlatformShop, *, source: str = "127.0.0.1") -> httpx.Client:

@@ -27,7 +27,6 @@ import httpx
 import pytest
 from dividebuy_checkout.integrations.recplus.fake import RecPlusFakeServer
 from flask import url_for
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dividebuy_checkout.checkout.demo_shopper import ANSWERS
@@ -45,6 +44,7 @@ from .plugin_app import (
     csrf_token,
     form_values,
     http,
+    run_examples,
     written,
 )
 
@@ -436,24 +436,6 @@ def check(fuzz: Fuzz, request: Request, seen: Callable[[Request, int], None]) ->
     fuzz.last = after
 
 
-def _run(
-    strategy: st.SearchStrategy[Request], examples: int, test: Callable[[Request], None]
-) -> None:
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(request=strategy)
-    def run(request: Request) -> None:
-        test(request)
-
-    run()
-
-
 @pytest.mark.slow
 def test_generated_requests_to_every_plugin_endpoint_never_fail_or_write_when_refused(
     sandbox: SandboxServer, recplus: RecPlusFakeServer, tmp_path: Path
@@ -481,7 +463,7 @@ def test_generated_requests_to_every_plugin_endpoint_never_fail_or_write_when_re
     }
     try:
         for strategy in strategies.values():
-            _run(strategy, EXAMPLES // len(strategies), lambda r: check(fuzz, r, seen))
+            run_examples(strategy, EXAMPLES // len(strategies), lambda r: check(fuzz, r, seen))
     finally:
         fuzz.close()
         shop.stop()

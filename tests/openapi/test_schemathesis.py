@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,9 @@ from fuzz.plugin_app import (
     PREFIX,
     PlatformShop,
     build_plugin,
+    run_examples,
     written,
 )
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from requests.adapters import HTTPAdapter
 from schemathesis import GenerationMode
@@ -97,22 +96,6 @@ def _routed(case: Any) -> bool:
     return refund_id is None or re.fullmatch(r"-?\d+", str(refund_id)) is not None
 
 
-def _run(strategy: Any, examples: int, test: Callable[[Any], None]) -> None:
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=strategy)
-    def run(case: Any) -> None:
-        test(case)
-
-    run()
-
-
 @dataclass
 class _Exercise:
     """The served shop, one client per loopback address, and the statuses each got."""
@@ -167,11 +150,11 @@ class _Exercise:
             assert response.status_code in refused, (operation.label, response.status_code)
             assert written(shop) == before
 
-        _run(positive, EXAMPLES, positive_case)
+        run_examples(positive, EXAMPLES, positive_case)
         if operation.body or operation.query or names:
-            _run(operation.as_strategy(GenerationMode.NEGATIVE), EXAMPLES, negative_case)
+            run_examples(operation.as_strategy(GenerationMode.NEGATIVE), EXAMPLES, negative_case)
         if credential:
-            _run(positive, 3, anonymous_case)
+            run_examples(positive, 3, anonymous_case)
 
 
 @pytest.mark.slow
