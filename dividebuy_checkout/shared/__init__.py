@@ -4,7 +4,10 @@ Without it everything is per process, as before. With it:
 
 - the token store (:class:`~.redis_tokens.RedisTokenStore`): one token request
   for all workers and hosts per token lifetime;
-- the per-address rate limits (:class:`~.redis_limits.RedisSlidingWindowLimiter`).
+- the per-address rate limits (:class:`~.redis_limits.RedisSlidingWindowLimiter`);
+- the terms cache and its circuit breaker (:class:`~.redis_terms.RedisTermsBackend`,
+  :class:`~.redis_breaker.RedisCircuitBreaker`, chosen by :mod:`.terms_state`): one
+  ``GET /terms`` per price per lifetime for all workers.
 
 Redis down or slow: each process falls back to its own state with one warning
 (one :class:`~.fallback.FallbackGuard` per process for every component) and tries
