@@ -3,8 +3,6 @@ with Retry-After (nothing written), never a 500; once the lock is gone the same 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from backoffice.test_contention import Locker
 from checkout.conftest import Shopper
@@ -17,7 +15,7 @@ def test_the_return_page_waits_out_a_lock_then_says_try_again(make_shop, databas
         pytest.skip("the other process holds SQLite's file lock")
     shop = make_shop(DIVIDEBUY_DB_LOCK_TIMEOUT=1.0)
     person: Shopper = shop.shopper()
-    locker = Locker(Path(database_url.removeprefix("sqlite:///")))
+    locker = Locker(database_url)
     try:
         order_id = person.buy()
         return_url = person.press(person.checkout_with_dividebuy(), "complete")
