@@ -40,6 +40,9 @@ __all__ = ["CONFIG_DEFAULTS", "DATABASE_TIMEOUT", "health_report", "register"]
 #: this part has no settings of its own
 CONFIG_DEFAULTS: dict[str, Any] = {}
 
+#: breaker states that mean DivideBuy has been failing (the worker is degraded, not down)
+_FAILING = ("open", "half-open")
+
 #: seconds the check waits for ``SELECT 1``: a database slower than this is reported as
 #: a timeout (a load balancer's own check usually gives up after 2-5 s)
 DATABASE_TIMEOUT = 2.0
@@ -98,7 +101,7 @@ def health_report(state: DivideBuyState, database: Any) -> tuple[int, dict[str, 
     breaker = _breaker(state)
     if db != "ok":
         status = "down"
-    elif redis_state == "unreachable" or shared_state == "local" or breaker in ("open", "half-open"):
+    elif redis_state == "unreachable" or shared_state == "local" or breaker in _FAILING:
         status = "degraded"
     else:
         status = "ok"
