@@ -98,8 +98,8 @@ _BATCH_ERROR_KEY = re.compile(r"^orders\.(\d+)\.(.+)$")
 _NOT_COMPLETED_HINTS = {
     CheckoutStatus.PENDING: "the shopper has not finished at DivideBuy yet (or the shop has not "
     "heard). Only a completed order can be settled or refunded.",
-    CheckoutStatus.ON_HOLD: "DivideBuy completed it for amounts that no longer match the order. "
-    "Resolve the hold with DivideBuy first.",
+    CheckoutStatus.ON_HOLD: "DivideBuy completed it, but it must not mark the order paid as it "
+    "stands (see its hold reason). Resolve it with `resolve-hold ORDER --release | --refund`.",
     CheckoutStatus.DECLINED: "DivideBuy declined it, so there is nothing to settle or refund.",
     CheckoutStatus.CANCELLED: "it was cancelled, so there is nothing to settle or refund.",
     CheckoutStatus.EXPIRED: "the quote expired unfinished: there is nothing to settle or refund.",
