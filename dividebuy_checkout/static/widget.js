@@ -107,6 +107,7 @@ export class DivideBuyInstalments extends HTMLElement {
     this._id = `dbw-${++counter}`;
     this._request = null;
     this._shown = null; // the amount the current content is for
+    this._pending = null; // the amount being fetched now
     this._dialog = null;
     this._follow = () => this._fromSource();
   }
@@ -128,7 +129,12 @@ export class DivideBuyInstalments extends HTMLElement {
     if (this.dataset.state) this._shown = this.amount; // server-rendered: nothing to fetch
     this._upgrade();
     this._watch();
-    if (this._shown !== this.amount) this._load(false);
+    if (this._stale()) this._load(false);
+  }
+
+  /** Whether the amount shown, or being fetched, is not the one asked for now. */
+  _stale() {
+    return this.amount !== (this._request ? this._pending : this._shown);
   }
 
   disconnectedCallback() {
@@ -143,7 +149,8 @@ export class DivideBuyInstalments extends HTMLElement {
 
   attributeChangedCallback(name, before, after) {
     if (this.isConnected && before !== after && this.amount !== this._shown) {
-      queueMicrotask(() => this.amount !== this._shown && this._load(false));
+      // on upgrade this runs before connectedCallback, which loads the same amount: ask once
+      queueMicrotask(() => this._stale() && this._load(false));
     }
   }
 
@@ -155,7 +162,7 @@ export class DivideBuyInstalments extends HTMLElement {
   async _load(revalidate) {
     if (this._request) this._request.abort();
     const request = (this._request = new AbortController());
-    const amount = this.amount;
+    const amount = (this._pending = this.amount);
     const url = new URL(this.getAttribute("src") || ENDPOINT, document.baseURI);
     url.searchParams.set("amount", amount);
     this.setAttribute("aria-busy", "true");

@@ -12,9 +12,11 @@ them. An item is taken by a round when
 - nobody claimed it since this round started (a run overlapping this one already did it: doing
   it again would repeat the same call with nothing new to learn).
 
-So overlapping runs split the work between them, and a run started *after* another one finished
-an item does it again (that is the next round). Finished items are released
-(:meth:`ClaimRound.done`) so the next round need not wait for the lease.
+So overlapping runs split the work between them. A finished item is released
+(:meth:`ClaimRound.done`) but stays quiet for :data:`DEFAULT_QUIET`: the same cron line on
+several hosts starts its runs a few seconds apart (clocks, process start-up), and a run that
+begins just after another one finished an item must not ask again with nothing new to learn.
+A run started after that is the next round and does the item again.
 
 Times are the database's clock on PostgreSQL (hosts' clocks may disagree), the local clock on
 SQLite (one host).
@@ -39,6 +41,7 @@ from .tables import work_claims
 __all__ = [
     "CLAIM_BATCH",
     "DEFAULT_LEASE",
+    "DEFAULT_QUIET",
     "ClaimRound",
     "WorkClaims",
     "claimed",
@@ -52,6 +55,9 @@ T = TypeVar("T")
 #: crashed or hung) another run may take it. Longer than one item's work (one DivideBuy call,
 #: bounded by the client's timeouts), short enough that a crashed run's items wait little.
 DEFAULT_LEASE = timedelta(minutes=5)
+#: how long a finished item is left alone: longer than the spread of one cron line's start
+#: across hosts (clock skew, start-up), far shorter than any sensible cron interval
+DEFAULT_QUIET = timedelta(seconds=30)
 #: items claimed per statement: small, so overlapping runs interleave instead of one run
 #: claiming everything up front and the others idling
 CLAIM_BATCH = 10
@@ -71,11 +77,13 @@ class WorkClaims:
         *,
         owner: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        quiet: timedelta = DEFAULT_QUIET,
         contention: ContentionPolicy | None = None,
     ) -> None:
         self.engine = engine
         self.owner = owner or default_owner()
         self.lease = lease
+        self.quiet = quiet
         self.contention = contention or ContentionPolicy()
 
     def __repr__(self) -> str:
@@ -150,8 +158,8 @@ class ClaimRound:
             return {row.item_key for row in conn.execute(statement)}
 
     def done(self, keys: Iterable[str]) -> None:
-        """Release finished items (still marked as claimed in this round, so overlapping runs
-        skip them; the next round may take them at once)."""
+        """Release finished items: overlapping runs skip them (claimed in this round), runs
+        starting within :attr:`WorkClaims.quiet` too; the round after that takes them again."""
         keys = list(keys)
         if not keys:
             return
@@ -166,7 +174,7 @@ class ClaimRound:
                         work_claims.c.item_key.in_(keys),
                         work_claims.c.owner == self.claims.owner,
                     )
-                    .values(lease_until=now)
+                    .values(lease_until=now + self.claims.quiet)
                 )
 
         retry_on_contention(release, self.claims.contention, what="release work")

@@ -29,6 +29,7 @@ from dividebuy_checkout.sandbox import SandboxServer
 from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import CheckoutStatus, SqlStore
 from dividebuy_checkout.store.claims import WorkClaims, claimed
+from dividebuy_checkout.store.tables import work_claims
 from dividebuy_checkout.tokens import MemoryTokenStore
 
 #: the shop's orders as a cron job imports them (``claim_orders:orders``)
@@ -79,7 +80,9 @@ RETURN_BASE = "https://shop.example/dividebuy/return?ref="
 
 def test_overlapping_rounds_split_the_work_and_the_next_round_does_it_again(database_url: str):
     store = SqlStore(database_url)
-    a, b = WorkClaims(store.engine, owner="host-a"), WorkClaims(store.engine, owner="host-b")
+    no_quiet = timedelta(0)
+    a = WorkClaims(store.engine, owner="host-a", quiet=no_quiet)
+    b = WorkClaims(store.engine, owner="host-b", quiet=no_quiet)
     round_a, round_b = a.round("reconcile"), b.round("reconcile")
 
     assert round_a.claim(["q1", "q2", "q3"]) == ["q1", "q2", "q3"]
@@ -97,6 +100,29 @@ def test_overlapping_rounds_split_the_work_and_the_next_round_does_it_again(data
         "q4": "host-b",
     }
     assert a.round("settle").claim(["q1"]) == ["q1"]  # another kind of work is separate
+
+
+def test_a_run_starting_just_after_another_finished_an_item_leaves_it_alone(database_url: str):
+    # one cron line on three hosts: one host's run may start after another's finished items
+    store = SqlStore(database_url)
+    first = WorkClaims(store.engine, owner="fast-host")
+    first_round = first.round("reconcile")
+    assert first_round.claim(["q1", "q2"]) == ["q1", "q2"]
+    first_round.done(["q1"])  # q2 is still being worked on
+
+    late = WorkClaims(store.engine, owner="late-host").round("reconcile")
+
+    assert late.claim(["q1", "q2", "q3"]) == ["q3"]
+    # once the quiet period is over, a new round asks about q1 again (DivideBuy may have news)
+    after_quiet = WorkClaims(store.engine, owner="next-run", quiet=timedelta(0))
+    assert after_quiet.round("reconcile").claim(["q1"]) == []  # still quiet: 30 s from done
+    with store.engine.begin() as conn:  # 31 s later, for q1
+        conn.execute(
+            work_claims.update()
+            .where(work_claims.c.item_key == "q1")
+            .values(lease_until=first.now() - timedelta(seconds=1))
+        )
+    assert after_quiet.round("reconcile").claim(["q1", "q2"]) == ["q1"]  # q2's lease: 5 min
 
 
 def test_a_crashed_runs_items_wait_for_its_lease_then_the_next_round_takes_them(
