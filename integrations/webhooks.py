@@ -15,7 +15,10 @@ Responses (always ``application/json``):
   processed), ``d`` already recorded; ``ignored`` is 1 when it asked for nothing
   (no DivideBuy checkout, not an order). An action the back office refuses is
   still a 200: resending cannot fix it;
-- **400** ``{"error": "bad_body", "message": …}`` — not a JSON object;
+- **400** ``{"error": "bad_body", "message": …}`` — not a JSON object; ``{"error":
+  "bad_event", "field": …, "message": …}`` — authentic but not a well-formed event
+  (:class:`BadEvent`, DiSeller); an authentic event nothing safe can be done with
+  (:class:`RefusedEvent`) is a 200 with ``"rejected": 1`` and ``platform_event_rejected``;
 - **401** ``{"error": "unauthorised"}`` — the credential is missing or wrong;
   nothing recorded (``WWW-Authenticate`` says which scheme);
 - **403** ``{"error": "not_configured"}`` — no webhook credential is configured
@@ -40,13 +43,21 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import events as core_events
 from ..money import loads
 from ..orders import OrderSourceError
 from ..store.inbox import PlatformInbox
 from .assumptions import WEBHOOK_MAX_BYTES
 from .events import EventProcessor, PlatformEvent
 
-__all__ = ["WebhookAnswer", "WebhookIntake", "WebhookPlatform", "media_type"]
+__all__ = [
+    "BadEvent",
+    "RefusedEvent",
+    "WebhookAnswer",
+    "WebhookIntake",
+    "WebhookPlatform",
+    "media_type",
+]
 
 log = logging.getLogger("dividebuy_checkout.integrations.webhooks")
 
@@ -78,6 +89,28 @@ class WebhookPlatform(Protocol):
     def events(
         self, body: Any, event_name: str | None, has_checkout: Callable[[str], bool]
     ) -> list[PlatformEvent]: ...
+
+
+class BadEvent(ValueError):
+    """Raised by ``events``: an authentic delivery that is not a well-formed event (→ 400
+    naming ``field``; nothing recorded). Resending cannot fix it, but a 400 shows in the
+    platform's delivery log, where a 200 would hide its bug."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class RefusedEvent(Exception):
+    """Raised by ``events``: an authentic event nothing safe can be done with (a refund
+    without an amount): 200, nothing recorded, ``platform_event_rejected`` for a person."""
+
+    def __init__(self, reason: str, *, order_id: str | None = None, key: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.order_id = order_id
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -176,12 +209,36 @@ class WebhookIntake:
             return _error(400, "bad_body", "The body must be a JSON object.")
         try:
             derived = hooks.events(parsed, event_name, self.has_checkout)
+        except BadEvent as exc:
+            log.warning("%s webhook refused as malformed: %s", platform, exc)
+            return WebhookAnswer(
+                400, {"error": "bad_event", "field": exc.field, "message": exc.message}
+            )
+        except RefusedEvent as exc:
+            return self._refused(platform, exc)
         except OrderSourceError as exc:
             log.warning(
                 "%s webhook not recorded: the order could not be re-read (%s)", platform, exc.detail
             )
             return _error(503, "not_recorded", "The order could not be read; send it again later.")
         return self._record(derived)
+
+    def _refused(self, platform: str, refused: RefusedEvent) -> WebhookAnswer:
+        log.warning("%s webhook not acted on: %s", platform, refused.reason)
+        if self.processor is not None:
+            try:
+                self.processor.notify(
+                    core_events.PLATFORM_EVENT_REJECTED,
+                    platform=platform,
+                    order_id=refused.order_id,
+                    event_key=refused.key,
+                    outcome="rejected",
+                    reason=refused.reason,
+                )
+            except Exception:
+                log.exception("a listener failed on a refused %s webhook", platform)
+        body = {"received": 1, "recorded": 0, "duplicates": 0, "ignored": 1, "rejected": 1}
+        return WebhookAnswer(200, body)
 
     def _record(self, derived: list[PlatformEvent]) -> WebhookAnswer:
         recorded: list[int] = []
