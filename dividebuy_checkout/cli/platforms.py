@@ -30,6 +30,7 @@ from ..orders import (
 )
 from ..settings import ConfigurationError
 from .output import emit_fields, emit_json
+from .poll import poll_command
 
 __all__ = ["commands"]
 
@@ -215,7 +216,7 @@ def _show(source: OrderSource, order_id: str, *, raw: bool) -> dict[str, Any] | 
 
 @click.group()
 def platform() -> None:
-    """Check the connection to the shop's platform."""
+    """The shop's platform: check the connection, poll its orders."""
 
 
 @platform.command("check")
@@ -234,5 +235,7 @@ def platform_check(source_name: str | None) -> None:
         raise click.ClickException(result.message)
     click.echo(result.message)
 
+
+platform.add_command(poll_command)  # `platform poll`: cli/poll.py
 
 commands = [fake, order, platform]
