@@ -30,12 +30,13 @@ reads in a row (the platform is down: stop spending its connection budget).
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ..orders import OrderSource, OrderSourceError, OrderSourceUnavailable
 from ..settings import ConfigurationError
@@ -302,23 +303,32 @@ class Poller:
     derive: Derive
     #: false when the platform's settings derive no refunds: settled orders are not read
     refunds: bool = True
+    #: the poller built its source (so closes it); else it is the deployment's own
+    owned: bool = True
 
     def close(self) -> None:
-        close = getattr(self.source, "close", None)
+        """Close the source if the poller built it (the app's own source stays open)."""
+        close = getattr(self.source, "close", None) if self.owned else None
         if callable(close):
             close()
 
 
 def _divendo(config: Mapping[str, Any], source: OrderSource | None) -> Poller:
-    from .divendo import DivendoConfig, DivendoOrderSource
     from .divendo.poll import events_from_order
 
-    settings = DivendoConfig.from_mapping(config)
-    if not isinstance(source, DivendoOrderSource):
-        source = DivendoOrderSource.from_config(settings)
+    # the adapter's module, looked up by name: it lands separately (DV-SRC) from this poll
+    divendo: Any = importlib.import_module(f"{__package__}.divendo")
+
+    settings = divendo.DivendoConfig.from_mapping(config)
+    owned = not isinstance(source, divendo.DivendoOrderSource)
+    reader = divendo.DivendoOrderSource.from_config(settings) if owned else source
     refunds = bool(settings.refund_cancelled_lines or settings.refund_statuses)
     return Poller(
-        "divendo", source, lambda raw, _observed: events_from_order(raw, settings), refunds
+        "divendo",
+        cast(RawOrderSource, reader),
+        lambda raw, _observed: events_from_order(raw, settings),
+        refunds,
+        owned,
     )
 
 
@@ -329,13 +339,14 @@ def _recplus(config: Mapping[str, Any], source: OrderSource | None) -> Poller:
     from .recplus.webhooks import events_from_order
 
     settings = RecPlusConfig.from_mapping(config)
-    if not isinstance(source, RecPlusOrderSource):
-        source = RecPlusOrderSource.from_config(settings)
+    owned = not isinstance(source, RecPlusOrderSource)
+    reader = RecPlusOrderSource.from_config(settings) if owned else source
     return Poller(
         "recplus",
-        source,
+        cast(RawOrderSource, reader),
         lambda raw, observed: events_from_order(raw, settings, observed),
         bool(settings.refund_statuses),
+        owned,
     )
 
 

@@ -117,8 +117,7 @@ def poll_command(
             refunds=poller.refunds,
         )
     finally:
-        if poller.source is not own:
-            poller.close()
+        poller.close()
     result = report.to_dict()
     if json_output:
         emit(result, json_output=True)

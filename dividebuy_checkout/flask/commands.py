@@ -19,6 +19,9 @@ def register_cli(app: Flask, state: DivideBuyState) -> None:
     @click.pass_context
     def with_app_runtime(ctx: click.Context) -> None:
         ctx.obj = Runtime(state=state, client=state.client, store=state.store)
+        # commands read the app's config and platform services through current_app: the
+        # context is there however the group is invoked (flask's runner or a test runner)
+        ctx.with_resource(app.app_context())
 
     group = build_group("dividebuy")
     group.help = "DivideBuy: reconcile, settle, refund, orders, terms (with this app's settings)."
