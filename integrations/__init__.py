@@ -42,6 +42,12 @@ def _recplus_webhooks(config: Mapping[str, Any], source: OrderSource | None) -> 
     return RecPlusWebhooks(settings, source)
 
 
+def _diseller(config: Mapping[str, Any]) -> OrderSource:
+    from .diseller import DiSellerConfig, DiSellerOrderSource
+
+    return DiSellerOrderSource.from_config(DiSellerConfig.from_mapping(config))
+
+
 def _not_built(name: str) -> Callable[[Mapping[str, Any]], OrderSource]:
     def build(config: Mapping[str, Any]) -> OrderSource:
         raise ConfigurationError(
@@ -55,7 +61,7 @@ def _not_built(name: str) -> Callable[[Mapping[str, Any]], OrderSource]:
 #: Platform name → factory taking the config mapping.
 PLATFORMS: dict[str, Callable[[Mapping[str, Any]], OrderSource]] = {
     "recplus": _recplus,
-    "diseller": _not_built("diseller"),
+    "diseller": _diseller,
     "divendo": _not_built("divendo"),
 }
 

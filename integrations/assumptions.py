@@ -16,6 +16,12 @@ from decimal import Decimal
 __all__ = [
     "ASSUMPTIONS",
     "CONNECT_TIMEOUT",
+    "DISELLER_NOT_PAYABLE_STATUSES",
+    "DISELLER_NO_SHIPPING",
+    "DISELLER_PAGE_LIMIT",
+    "DISELLER_PRODUCT_CACHE_SIZE",
+    "DISELLER_RATE_LIMIT_HEADERS",
+    "DISELLER_SHIPPING",
     "EVENT_DEFER_EVERY",
     "EVENT_DEFER_FOR",
     "EVENT_LEASE",
@@ -139,6 +145,24 @@ RECPLUS_WRITE_OK_STATUSES = frozenset({200, 201, 204})
 #: Webhook content types read as JSON. REC+ can send XML (004:857); the shop is told
 #: to choose JSON in Admin > API Webhooks (415 otherwise).
 RECPLUS_JSON_TYPES = frozenset({"application/json", "text/json"})
+
+
+# -- DiSeller (seed 002) ---------------------------------------------------------------------
+
+#: Order statuses that are never payable: ``order.cancelled`` (002:166) implies "cancelled".
+DISELLER_NOT_PAYABLE_STATUSES = frozenset({"cancelled"})
+#: ``shipping_method`` / ``shipping_label`` when the residual (total − items) is shipping, and
+#: when there is none: DiSeller orders name no shipping method (002:97-111).
+DISELLER_SHIPPING = ("shipping", "Shipping")
+DISELLER_NO_SHIPPING = ("no_shipping", "No shipping charge")
+#: Product names are cached (they do not move money) at most this many ids, least recently
+#: used first out; the lifetime is ``DIVIDEBUY_DISELLER_PRODUCT_CACHE_SECONDS``.
+DISELLER_PRODUCT_CACHE_SIZE = 1024
+#: Paging reads Stripe's cursor (only ``has_more`` is documented, 002:54-68): ``limit`` (at
+#: most this) and ``starting_after=<last id of the page>``.
+DISELLER_PAGE_LIMIT = 100
+#: Rate-limit headers logged when present; the seed's "Rate Limit Headers" names none (Q-D5).
+DISELLER_RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 
 ASSUMPTIONS: tuple[Assumption, ...] = (
@@ -280,5 +304,48 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "recplus-settle-date",
         "recplus",
         "REC+ has no dispatch date: a settle uses the UK date the dispatched status was observed.",
+    ),
+    Assumption(
+        "diseller-minor-units",
+        "diseller",
+        "DiSeller amounts (total, price) are integer minor units (pence); strings, fractions and "
+        "amounts of £10^15 or more are refused; only GBP (any case) is financeable.",
+    ),
+    Assumption(
+        "diseller-vat-inclusive",
+        "diseller",
+        "DiSeller prices include VAT at DIVIDEBUY_DISELLER_VAT_RATE (20): vat = total × r/(100+r), "
+        "subtotal = items − items × r/(100+r), each rounded half-up once.",
+    ),
+    Assumption(
+        "diseller-residual",
+        "diseller",
+        "total − Σ price × quantity is shipping when positive and a discount when negative "
+        "(DIVIDEBUY_DISELLER_RESIDUAL = shipping), or refuses the order (refuse).",
+    ),
+    Assumption(
+        "diseller-read-endpoints",
+        "diseller",
+        "An order, its customer and its products are read with GET /orders/{id}, "
+        "/customers/{id}, /products/{id}; a read order carries the create body's "
+        "shipping_address, the applicant's address only when its country is GB/UK.",
+    ),
+    Assumption(
+        "diseller-paging",
+        "diseller",
+        "Lists page with Stripe's limit (≤ 100) and starting_after=<last id>; has_more true with "
+        "no data, or an id seen twice, stops with an error.",
+    ),
+    Assumption(
+        "diseller-request-budget",
+        "diseller",
+        "Background reads (poll, backfill) spend a token bucket of DIVIDEBUY_DISELLER_"
+        "REQUESTS_PER_HOUR (1,000, the Starter plan); interactive get_order never waits on it.",
+    ),
+    Assumption(
+        "diseller-product-cache",
+        "diseller",
+        "Product names are cached per id (lifetime DIVIDEBUY_DISELLER_PRODUCT_CACHE_SECONDS, "
+        "1,024 ids, one request per id at a time); orders and customers are never cached.",
     ),
 )

@@ -60,6 +60,8 @@ __all__ = [
     "HEX_BODY_MAX_AGE",
     "PLATFORM",
     "DiSellerWebhooks",
+    "OrderReader",
+    "SourceReader",
     "events_from_delivery",
     "uk_date",
 ]
@@ -87,12 +89,32 @@ _MAX_CREATED = 4_102_444_800  # 2100-01-01
 class OrderReader(Protocol):
     """What the webhooks need from the order source: the order as DiSeller has it now.
 
-    :class:`~.client.DiSellerOrderSource` ``fetch``: the raw order, ``None`` when
-    DiSeller says 404; raises :class:`~dividebuy_checkout.orders.OrderSourceError`
-    when DiSeller could not be asked (→ 503, redelivered).
+    ``read_order``: the raw order object, ``None`` when DiSeller says 404; raises
+    :class:`~dividebuy_checkout.orders.OrderSourceError` when DiSeller could not be
+    asked (→ 503, redelivered). :class:`SourceReader` adapts the order source.
     """
 
-    def fetch(self, order_id: str) -> Mapping[str, Any] | None: ...
+    def read_order(self, order_id: str) -> Mapping[str, Any] | None: ...
+
+
+class SourceReader:
+    """:class:`OrderReader` over :class:`~.client.DiSellerOrderSource`.
+
+    Uses the source's ``read_order`` when it has one (the order alone, one
+    request), else its ``fetch`` bundle ``{"order", "customer", "products"}``.
+    """
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def read_order(self, order_id: str) -> Mapping[str, Any] | None:
+        read = getattr(self.source, "read_order", None)
+        if callable(read):
+            found: Mapping[str, Any] | None = read(order_id)
+            return found
+        bundle = self.source.fetch(order_id)
+        order = None if bundle is None else bundle.get("order")
+        return order if isinstance(order, Mapping) else None
 
 
 def uk_date(created: int) -> date:
@@ -195,7 +217,7 @@ def _settle(
     # The status the event reports (order.completed: "completed") must still hold.
     said = obj.get("status")
     expected = said if isinstance(said, str) and said else kind.rpartition(".")[2]
-    fresh = source.fetch(order_id)  # OrderSourceError → 503: DiSeller redelivers
+    fresh = source.read_order(order_id)  # OrderSourceError → 503: DiSeller redelivers
     status = None if fresh is None else fresh.get("status")
     if status != expected:
         log.info(
@@ -341,7 +363,7 @@ class DiSellerWebhooks:
         return self.config.status_for(trigger)
 
     def write_status(self, order_id: str, value: str) -> Any:
-        write = getattr(self.source, "write_status", None)
+        write = getattr(getattr(self.source, "source", self.source), "write_status", None)
         if write is None:
             raise NotImplementedError("this DiSeller order source cannot write statuses")
         return write(order_id, value)

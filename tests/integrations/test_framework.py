@@ -101,7 +101,7 @@ def test_build_order_source_refuses_non_gbp_and_looping_statuses():
         )
 
 
-@pytest.mark.parametrize("name", ["diseller", "divendo"])
+@pytest.mark.parametrize("name", ["divendo"])
 def test_platforms_not_built_yet_say_so(name):
     with pytest.raises(ConfigurationError, match="not built yet"):
         build_order_source(name, {})

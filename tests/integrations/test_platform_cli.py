@@ -101,7 +101,7 @@ def test_order_show_readable(fake_url):
         (("order", "show", "424242"), 2, "was not found at recplus"),
         (("order", "show", "99503"), 1, "503"),
         (("order", "show", "--source", "nope", "1"), 2, "DIVIDEBUY_ORDER_SOURCE"),
-        (("order", "show", "--source", "diseller", "1"), 2, "not built yet"),
+        (("order", "show", "--source", "diseller", "1"), 2, "DIVIDEBUY_DISELLER_API_KEY"),
     ],
 )
 def test_order_show_failures_are_one_line_with_the_exit_status(fake_url, args, code, says):
