@@ -23,9 +23,11 @@ is that day. **Assumed** (``docs/assumptions.md``): a date-time without an offse
 time. A value that is not a date raises :class:`~..errors.MappingError` (the poll counts that
 order as failed and names the field; nothing is recorded).
 
-The JSON paths are the defaults of the mapping's order reading (``id``, ``modified``,
-``status.name``, ``shipping.shippingdate``, ``lines[].id``, ``lines[].subtotal``,
-``lines[].cancellation``); :data:`PATHS` is the one place they live for the poll.
+The JSON paths are :data:`PATHS` (``id``, ``modified``, ``status.name``,
+``shipping.shippingdate``, ``lines[].id``, ``lines[].subtotal``, ``lines[].cancellation``);
+``DIVIDEBUY_DIVENDO_ORDER_SHAPE`` moves the ones the mapping's order shape shares with them
+(``id``, ``status``, ``lines``, ``line_id``, ``line_subtotal``, ``line_cancellation``), so the
+poll and the checkout read one order the same way.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from .._money import pounds
 from ..errors import MappingError
 from ..events import EventKind, PlatformEvent
 
-__all__ = ["PATHS", "PLATFORM", "PollSettings", "events_from_order", "uk_date"]
+__all__ = ["PATHS", "PLATFORM", "PollSettings", "events_from_order", "paths_for", "uk_date"]
 
 PLATFORM = "divendo"
 UK = ZoneInfo("Europe/London")
@@ -78,6 +80,15 @@ class PollSettings(Protocol):
 
     @property
     def refund_cancelled_lines(self) -> bool: ...
+
+    @property
+    def order_shape(self) -> Mapping[str, str]: ...
+
+
+def paths_for(config: PollSettings) -> dict[str, str]:
+    """:data:`PATHS` with the shop's ``DIVIDEBUY_DIVENDO_ORDER_SHAPE`` overrides applied."""
+    overrides = {k: str(v) for k, v in (config.order_shape or {}).items() if k in PATHS}
+    return {**PATHS, **overrides}
 
 
 def _at(body: Any, path: str) -> Any:
@@ -117,22 +128,23 @@ def _names(values: Sequence[str] | frozenset[str]) -> frozenset[str]:
 
 def events_from_order(raw: Mapping[str, Any], config: PollSettings) -> list[PlatformEvent]:
     """The actions Divendo order *raw* (as fetched) asks for now. Pure: no I/O, no clock."""
-    order_id = _at(raw, PATHS["id"])
+    paths = paths_for(config)
+    order_id = _at(raw, paths["id"])
     if _blank(order_id) or not isinstance(order_id, str | int) or isinstance(order_id, bool):
         raise MappingError("The shop's order has no id.")
     order_id = str(order_id).strip()
-    status = _at(raw, PATHS["status"])
+    status = _at(raw, paths["status"])
     status_name = status.strip() if isinstance(status, str) else ""
     events: list[PlatformEvent] = []
 
-    shipped = _at(raw, PATHS["shippingdate"])
+    shipped = _at(raw, paths["shippingdate"])
     settle_day: date | None = None
     note = ""
     if config.settle_on_shippingdate and not _blank(shipped):
-        settle_day = uk_date(shipped, PATHS["shippingdate"])
+        settle_day = uk_date(shipped, paths["shippingdate"])
         note = f"shipped {shipped}"
     elif status_name and status_name.casefold() in _names(config.settle_statuses):
-        settle_day = uk_date(_at(raw, PATHS["modified"]), PATHS["modified"])
+        settle_day = uk_date(_at(raw, paths["modified"]), paths["modified"])
         note = f"status {status_name!r}"
     if settle_day is not None:
         events.append(
@@ -147,7 +159,7 @@ def events_from_order(raw: Mapping[str, Any], config: PollSettings) -> list[Plat
         )
 
     if config.refund_cancelled_lines:
-        events.extend(_cancelled_lines(raw, order_id))
+        events.extend(_cancelled_lines(raw, order_id, paths))
     if status_name and status_name.casefold() in _names(config.refund_statuses):
         events.append(
             PlatformEvent(
@@ -161,22 +173,24 @@ def events_from_order(raw: Mapping[str, Any], config: PollSettings) -> list[Plat
     return events
 
 
-def _cancelled_lines(raw: Mapping[str, Any], order_id: str) -> list[PlatformEvent]:
-    lines = _at(raw, PATHS["lines"])
+def _cancelled_lines(
+    raw: Mapping[str, Any], order_id: str, paths: Mapping[str, str]
+) -> list[PlatformEvent]:
+    lines = _at(raw, paths["lines"])
     if lines is None:
         return []
     if not isinstance(lines, list):
-        raise MappingError(f"The shop's order has unreadable {PATHS['lines']}.")
+        raise MappingError(f"The shop's order has unreadable {paths['lines']}.")
     events: list[PlatformEvent] = []
     for number, line in enumerate(lines):
-        if not isinstance(line, Mapping) or _at(line, PATHS["line_cancellation"]) is None:
+        if not isinstance(line, Mapping) or _at(line, paths["line_cancellation"]) is None:
             continue
-        where = f"{PATHS['lines']}[{number}]"
-        line_id = _at(line, PATHS["line_id"])
+        where = f"{paths['lines']}[{number}]"
+        line_id = _at(line, paths["line_id"])
         if _blank(line_id) or isinstance(line_id, bool) or not isinstance(line_id, str | int):
             raise MappingError(f"The shop's order has a cancelled line without an id ({where}).")
         amount: Decimal = pounds(
-            _at(line, PATHS["line_subtotal"]), f"{where}.{PATHS['line_subtotal']}"
+            _at(line, paths["line_subtotal"]), f"{where}.{paths['line_subtotal']}"
         ).amount
         if amount <= 0:
             continue  # nothing was charged for it: nothing to refund

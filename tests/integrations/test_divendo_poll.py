@@ -3,7 +3,7 @@ poll over real loopback HTTP (the fake Divendo and the real DivideBuy sandbox)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ class Settings:
     settle_statuses: frozenset[str] = frozenset()
     refund_statuses: frozenset[str] = frozenset()
     refund_cancelled_lines: bool = True
+    order_shape: dict[str, str] = field(default_factory=dict)
 
 
 ORDER = """{
@@ -180,6 +181,22 @@ def test_a_refund_status_refunds_all_that_is_left_after_the_lines():
         "refund-full:5668f38d46fc510c6c0d4705",
     ]
     assert events[2].amount is None  # all that is left
+
+
+def test_the_shops_order_shape_moves_the_paths_it_shares_with_the_mapping():
+    raw = order(lines__1__cancellation={})
+    raw["state"] = raw.pop("status")
+    raw["lines"][1]["ref"] = raw["lines"][1].pop("id")
+    shape = {"status": "state.name", "line_id": "ref"}
+
+    events = events_from_order(
+        raw, Settings(refund_statuses=frozenset({"In Progress"}), order_shape=shape)
+    )
+
+    assert keys(events) == [
+        "refund-line:5668f38d46fc510c6c0d4705:line-2",
+        "refund-full:5668f38d46fc510c6c0d4705",
+    ]
 
 
 def test_the_same_state_derives_the_same_keys():
