@@ -128,6 +128,35 @@ def fake_recplus(host: str, port: int, slow_seconds: float | None) -> None:
         click.echo("Stopped.")
 
 
+@fake.command("diseller")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8767, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--slow-seconds", type=click.FloatRange(min=0), default=None, help="How long 'slow' waits."
+)
+def fake_diseller(host: str, port: int, slow_seconds: float | None) -> None:
+    """DiSeller's API on loopback (API key test-api-key, Starter plan: 1,000 requests/hour)."""
+    from ..integrations.diseller.fake import (  # type: ignore[import-not-found]  # mapped: see cli/checkout.py
+        DiSellerFakeServer,
+        FakeConfig,
+    )
+
+    config = FakeConfig() if slow_seconds is None else FakeConfig(slow_seconds=slow_seconds)
+    try:
+        server = DiSellerFakeServer(host, port, config, log_requests=True)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
+    click.echo(f"DiSeller fake listening on {server.url}")
+    click.echo(
+        f"Use it with: {SOURCE_SETTING}=diseller DIVIDEBUY_DISELLER_BASE_URL={server.api_url} "
+        "DIVIDEBUY_DISELLER_API_KEY=test-api-key"
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
 @click.group()
 def order() -> None:
     """Orders as the shop's platform holds them."""
