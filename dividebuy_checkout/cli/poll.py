@@ -25,7 +25,7 @@ from .errors import EXIT_API_FAILURE, EXIT_USAGE, CliError
 from .output import emit, emit_fields
 from .runtime import Runtime, listener_option, pass_runtime
 
-__all__ = ["poll_command"]
+__all__ = ["poll_command", "run_poll"]
 
 SOURCE_SETTING = "DIVIDEBUY_ORDER_SOURCE"
 
@@ -63,6 +63,47 @@ def _services(runtime: Runtime) -> tuple[Any, Any]:
     return inbox, EventProcessor(inbox, office, notify=runtime.notify)
 
 
+def run_poll(
+    runtime: Runtime,
+    source_name: str | None = None,
+    *,
+    limit: int = 200,
+    since_days: int = 90,
+) -> Any:
+    """One poll with *runtime*'s settings, store and services (the command; the demo's loop).
+
+    The platform and its settings are checked before the database is opened, so a bad
+    argument changes nothing (:class:`CliError`, exit status 2). Returns the
+    :class:`~dividebuy_checkout.integrations.polling.PollReport`.
+    """
+    from ..integrations.polling import build_poller, poll  # type: ignore[import-not-found]
+
+    config = _config(runtime)
+    chosen = (source_name or str(config.get(SOURCE_SETTING) or "")).strip()
+    if not chosen:
+        raise CliError(f"Give --source divendo (or set {SOURCE_SETTING}).", EXIT_USAGE)
+    own = runtime.state.order_source if runtime.state is not None else None
+    try:
+        poller = build_poller(chosen, config, own)
+    except ConfigurationError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    try:
+        inbox, processor = _services(runtime)
+        return poll(
+            poller.name,
+            poller.source,
+            poller.derive,
+            runtime.store,
+            inbox,
+            processor,
+            limit=limit,
+            since_days=since_days,
+            refunds=poller.refunds,
+        )
+    finally:
+        poller.close()
+
+
 @click.command("poll")
 @click.option(
     "--source",
@@ -91,33 +132,7 @@ def poll_command(
     runtime: Runtime, source_name: str | None, limit: int, since_days: int, json_output: bool
 ) -> None:
     """Read due orders from the platform; settle and refund what they say (cron, any hosts)."""
-    from ..integrations.polling import build_poller, poll  # type: ignore[import-not-found]
-
-    config = _config(runtime)
-    chosen = (source_name or str(config.get(SOURCE_SETTING) or "")).strip()
-    if not chosen:
-        raise CliError(f"Give --source divendo (or set {SOURCE_SETTING}).", EXIT_USAGE)
-    own = runtime.state.order_source if runtime.state is not None else None
-    # settings are checked before the database is opened: a bad argument changes nothing
-    try:
-        poller = build_poller(chosen, config, own)
-    except ConfigurationError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
-    try:
-        inbox, processor = _services(runtime)
-        report = poll(
-            poller.name,
-            poller.source,
-            poller.derive,
-            runtime.store,
-            inbox,
-            processor,
-            limit=limit,
-            since_days=since_days,
-            refunds=poller.refunds,
-        )
-    finally:
-        poller.close()
+    report = run_poll(runtime, source_name, limit=limit, since_days=since_days)
     result = report.to_dict()
     if json_output:
         emit(result, json_output=True)
