@@ -48,6 +48,12 @@ def _diseller(config: Mapping[str, Any]) -> OrderSource:
     return DiSellerOrderSource.from_config(DiSellerConfig.from_mapping(config))
 
 
+def _divendo(config: Mapping[str, Any]) -> OrderSource:
+    from .divendo import DivendoConfig, DivendoOrderSource
+
+    return DivendoOrderSource.from_config(DivendoConfig.from_mapping(config))
+
+
 def _not_built(name: str) -> Callable[[Mapping[str, Any]], OrderSource]:
     def build(config: Mapping[str, Any]) -> OrderSource:
         raise ConfigurationError(
@@ -62,7 +68,7 @@ def _not_built(name: str) -> Callable[[Mapping[str, Any]], OrderSource]:
 PLATFORMS: dict[str, Callable[[Mapping[str, Any]], OrderSource]] = {
     "recplus": _recplus,
     "diseller": _diseller,
-    "divendo": _not_built("divendo"),
+    "divendo": _divendo,
 }
 
 

@@ -157,6 +157,50 @@ def fake_diseller(host: str, port: int, slow_seconds: float | None) -> None:
         click.echo("Stopped.")
 
 
+@fake.command("divendo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8768, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Simultaneous connections per account before the throttling error (default 5).",
+)
+@click.option(
+    "--slow-seconds", type=click.FloatRange(min=0), default=None, help="How long 'slow' waits."
+)
+def fake_divendo(
+    host: str, port: int, max_connections: int | None, slow_seconds: float | None
+) -> None:
+    """Divendo's API on loopback (OAuth client divendo-client; 5 connections per account)."""
+    from ..integrations.divendo.fake import (  # type: ignore[import-not-found]  # mapped: see cli/checkout.py
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        DivendoFakeServer,
+        FakeConfig,
+    )
+
+    changes: dict[str, Any] = {}
+    if max_connections is not None:
+        changes["max_connections"] = max_connections
+    if slow_seconds is not None:
+        changes["slow_seconds"] = slow_seconds
+    try:
+        server = DivendoFakeServer(host, port, FakeConfig(**changes), log_requests=True)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
+    click.echo(f"Divendo fake listening on {server.url}")
+    click.echo(
+        f"Use it with: {SOURCE_SETTING}=divendo DIVIDEBUY_DIVENDO_BASE_URL={server.url} "
+        f"DIVIDEBUY_DIVENDO_CLIENT_ID={DEFAULT_CLIENT_ID} "
+        f"DIVIDEBUY_DIVENDO_CLIENT_SECRET={DEFAULT_CLIENT_SECRET}"
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
 @click.group()
 def order() -> None:
     """Orders as the shop's platform holds them."""
