@@ -18,6 +18,7 @@ from ..orders import OrderSource
 from ..settings import ConfigurationError
 
 if TYPE_CHECKING:
+    from .diseller.webhooks import DiSellerWebhooks
     from .recplus.webhooks import RecPlusWebhooks
 
 __all__ = ["PLATFORMS", "SETTING", "WEBHOOK_PLATFORMS", "build_order_source", "build_webhooks"]
@@ -46,6 +47,16 @@ def _diseller(config: Mapping[str, Any]) -> OrderSource:
     from .diseller import DiSellerConfig, DiSellerOrderSource
 
     return DiSellerOrderSource.from_config(DiSellerConfig.from_mapping(config))
+
+
+def _diseller_webhooks(config: Mapping[str, Any], source: OrderSource | None) -> DiSellerWebhooks:
+    from .diseller import DiSellerConfig, DiSellerOrderSource
+    from .diseller.webhooks import DiSellerWebhooks, SourceReader
+
+    settings = DiSellerConfig.from_mapping(config)
+    if not isinstance(source, DiSellerOrderSource):
+        source = DiSellerOrderSource.from_config(settings)
+    return DiSellerWebhooks(settings, SourceReader(source))
 
 
 def _divendo(config: Mapping[str, Any]) -> OrderSource:
@@ -119,6 +130,7 @@ def build_order_source(name: str, config: Mapping[str, Any]) -> OrderSource:
 #: deployment's order source (reused when it is that platform's).
 WEBHOOK_PLATFORMS: dict[str, Callable[[Mapping[str, Any], OrderSource | None], Any]] = {
     "recplus": _recplus_webhooks,
+    "diseller": _diseller_webhooks,
 }
 
 
