@@ -3,18 +3,38 @@ poll over real loopback HTTP (the fake Divendo and the real DivideBuy sandbox)."
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from dividebuy_checkout.integrations.divendo import DivendoConfig
+from dividebuy_checkout.integrations.divendo.fake import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DivendoFakeServer,
+)
 from dividebuy_checkout.integrations.divendo.poll import events_from_order, uk_date
 from dividebuy_checkout.integrations.errors import MappingError
-from dividebuy_checkout.integrations.events import EventKind
+from dividebuy_checkout.integrations.events import EventKind, EventProcessor
+from dividebuy_checkout.integrations.polling import PollReport, build_poller, poll
 
+from dividebuy_checkout import DivideBuyClient
+from dividebuy_checkout.backoffice import BackOfficeService
 from dividebuy_checkout.money import loads
+from dividebuy_checkout.sandbox import SandboxServer
+from dividebuy_checkout.schemas.examples import example_quote_for
+from dividebuy_checkout.settings import Settings as DivideBuySettings
+from dividebuy_checkout.store import CheckoutRecord, CheckoutStatus, SqlStore
+from dividebuy_checkout.store.claims import WorkClaims
+from dividebuy_checkout.store.inbox import EventStatus, PlatformInbox
+from dividebuy_checkout.tokens import MemoryTokenStore
+
+UK = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -238,3 +258,341 @@ def test_the_shops_settings_drive_the_derivation():
     # by default a cancelled line is refunded (issue 14; DivendoConfig's docstring)
     default = DivendoConfig.from_mapping(CREDENTIALS)
     assert keys(events_from_order(raw, default)) == ["refund-line:5668f38d46fc510c6c0d4705:line-2"]
+
+
+# == the poll over loopback: the fake Divendo and the real sandbox ===============================
+
+CLIENT_ID, CLIENT_SECRET = DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+BASE_ORDER = "ord-uk-1"
+LAMP = {
+    "id": "line-lamp",
+    "sku": "LMP-1",
+    "name": "Brass Lamp",
+    "variation": "",
+    "quantity": 2,
+    "unitprice": Decimal("49.50"),
+    "unitsalediscount": Decimal("0"),
+    "unittax": Decimal("8.25"),
+    "subtotal": Decimal("99.00"),
+    "productid": None,
+    "variantid": None,
+    "cancellation": None,
+}
+TOTAL = Decimal("1398.00")  # the table (1,299.00) and two lamps (99.00)
+RETURN = "https://shop.example/dividebuy/return?ref="
+
+
+@pytest.fixture(scope="module")
+def divendo_fake() -> Iterator[DivendoFakeServer]:
+    with DivendoFakeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(divendo_fake: DivendoFakeServer) -> Iterator[DivendoFakeServer]:
+    divendo_fake.state.reset()
+    divendo_fake.state.configure(max_connections=5, latency=0.0)
+    yield divendo_fake
+    divendo_fake.state.reset()
+
+
+def divendo_settings(fake: DivendoFakeServer, **extra: Any) -> dict[str, Any]:
+    return {
+        "DIVIDEBUY_ORDER_SOURCE": "divendo",
+        "DIVIDEBUY_DIVENDO_BASE_URL": fake.url,
+        "DIVIDEBUY_DIVENDO_CLIENT_ID": CLIENT_ID,
+        "DIVIDEBUY_DIVENDO_CLIENT_SECRET": CLIENT_SECRET,
+        "DIVIDEBUY_DIVENDO_TIMEOUT": 5,
+        **extra,
+    }
+
+
+def add_order(fake: DivendoFakeServer, order_id: str) -> str:
+    """A two-line GBP order at the fake (ord-uk-1 with two lamps added), as the shop sold it."""
+    body = fake.state.get_order(BASE_ORDER)
+    assert body is not None
+    body["id"] = order_id
+    body["lines"].append(dict(LAMP))
+    body["total"] = TOTAL
+    fake.state.put_order(body)
+    return order_id
+
+
+class Shop:
+    """The shop's side: store, inbox, processor and a DivideBuy client on the sandbox."""
+
+    def __init__(
+        self, sandbox: SandboxServer, fake: DivendoFakeServer, url: str, **settings: Any
+    ) -> None:
+        self.sandbox, self.fake, self.url = sandbox, fake, url
+        self.settings = divendo_settings(fake, **settings)
+        self.store = SqlStore(url)
+        self.client = DivideBuyClient(
+            settings=DivideBuySettings(
+                client_id="divendo-shop",
+                client_secret="s",
+                environment="local",
+                base_url=sandbox.url,
+            ),
+            token_store=MemoryTokenStore(),
+        )
+        self.inbox = PlatformInbox(self.store.engine)
+        self.processor = EventProcessor(self.inbox, BackOfficeService(self.client, self.store))
+
+    def close(self) -> None:
+        self.client.close()
+        self.store.engine.dispose()
+
+    def poll(self, **kwargs: Any) -> PollReport:
+        """One cron run; by default as the next 15-minute run would be (no quiet period left:
+        pass ``claims=WorkClaims(engine)`` for a run started right after another)."""
+        kwargs.setdefault("claims", WorkClaims(self.store.engine, quiet=timedelta(0)))
+        poller = build_poller("divendo", self.settings, None)
+        try:
+            return poll(
+                "divendo",
+                poller.source,
+                poller.derive,
+                self.store,
+                self.inbox,
+                self.processor,
+                refunds=poller.refunds,
+                **kwargs,
+            )
+        finally:
+            poller.close()
+
+    def pending_checkout(self, order_id: str, total: Decimal = TOTAL) -> CheckoutRecord:
+        quote = self.client.create_quote(example_quote_for(order_id, total))
+        return self.store.add(
+            quote_id=quote.id,
+            order_id=order_id,
+            order_ref=f"REF-{order_id}",
+            amount=total,
+            credit_amount=total,
+            term=12,
+            status=CheckoutStatus.PENDING,
+            decision=quote.decision,
+            checkout_url=quote.checkout_url,
+        )
+
+    def complete(self, record: CheckoutRecord) -> CheckoutRecord:
+        reply = httpx.post(
+            f"{self.sandbox.url}/_sandbox/quotes/{record.quote_id}/complete", timeout=10
+        )
+        reply.raise_for_status()
+        moved = self.store.transition(
+            record.quote_id,
+            CheckoutStatus.COMPLETED,
+            source="test",
+            dividebuy_order_id=loads(reply.content)["quote"]["order_ref_id"],
+        )
+        assert moved is not None
+        return moved
+
+    def completed_checkout(self, order_id: str, total: Decimal = TOTAL) -> CheckoutRecord:
+        return self.complete(self.pending_checkout(order_id, total))
+
+    def sandbox_state(self) -> dict[str, Any]:
+        reply = httpx.get(f"{self.sandbox.url}/_sandbox/state", timeout=10)
+        reply.raise_for_status()
+        state: dict[str, Any] = loads(reply.content)
+        return state
+
+    def settlements(self) -> list[tuple[str, str]]:
+        state = self.sandbox_state()
+        return [(s["retailer_order_id"], s["date_of_delivery"]) for s in state["settlements"]]
+
+    def settle_calls(self) -> int:
+        return int(self.sandbox_state()["settle_calls"])
+
+    def refunds(self) -> list[Decimal]:
+        return [Decimal(str(r["amount"])) for r in self.sandbox_state()["refunds"]]
+
+    def order_reads(self) -> int:
+        return int(self.fake.state.calls.get("ORDER_GET", 0))
+
+
+@pytest.fixture
+def make_shop(
+    sandbox: SandboxServer, fake: DivendoFakeServer, database_url: str
+) -> Iterator[Callable[..., Shop]]:
+    made: list[Shop] = []
+
+    def make(**settings: Any) -> Shop:
+        shop = Shop(sandbox, fake, database_url, **settings)
+        made.append(shop)
+        return shop
+
+    yield make
+    for shop in made:
+        shop.close()
+
+
+@pytest.fixture
+def shop(make_shop: Callable[..., Shop]) -> Shop:
+    return make_shop()
+
+
+def uk_today() -> date:
+    return datetime.now(UK).date()
+
+
+def test_a_shipped_order_is_settled_by_one_poll_on_its_uk_date_and_a_second_poll_does_nothing(
+    shop: Shop,
+) -> None:
+    order_id = add_order(shop.fake, "ord-poll-1")
+    shop.completed_checkout(order_id)
+    today = uk_today()
+    # late evening the day before, in a zone one hour behind UTC: today in the UK
+    shipped = f"{(today - timedelta(days=1)).isoformat()}T23:30:00.1234567-01:00"
+    if datetime.fromisoformat(shipped.replace(".1234567", "")).astimezone(UK).date() != today:
+        shipped = f"{today.isoformat()}T00:30:00+00:00"  # (only ever needed around a DST jump)
+    shop.fake.state.ship(order_id, shipped)
+
+    first = shop.poll()
+
+    assert (first.read, first.recorded, first.outcomes) == (1, 1, {"done": 1}), first
+    assert shop.settle_calls() == 1
+    [(settled_order, day)] = shop.settlements()
+    assert settled_order == order_id
+    assert today.isoformat() in day or today.strftime("%d/%m/%Y") in day, day
+    reads = shop.order_reads()
+
+    second = shop.poll()
+
+    # the next run: settled, but a cancelled line would still be refunded, so it is read …
+    assert (second.read, second.recorded, second.duplicates, second.processed) == (1, 0, 1, 0)
+    # … but nothing new is recorded and DivideBuy is not called
+    assert len(shop.inbox.events()) == 1
+    assert shop.settle_calls() == 1
+    assert shop.order_reads() == reads + 1
+
+
+def test_a_cancelled_line_is_refunded_by_one_poll_and_only_once(shop: Shop) -> None:
+    order_id = add_order(shop.fake, "ord-poll-2")
+    shop.completed_checkout(order_id)
+    shop.fake.state.cancel_line(order_id, "line-lamp")
+
+    first = shop.poll()
+
+    assert first.outcomes == {"done": 1}, first
+    assert shop.refunds() == [Decimal("99.00")]
+    [row] = shop.inbox.events()
+    assert row.event_key == f"refund-line:{order_id}:line-lamp"
+
+    again = shop.poll()
+
+    assert (again.recorded, again.processed) == (0, 0)
+    assert shop.refunds() == [Decimal("99.00")]
+    assert len(shop.inbox.events()) == 1
+
+
+def test_a_settle_status_without_a_shipping_date_settles_on_the_day_it_was_modified(
+    make_shop: Callable[..., Shop],
+) -> None:
+    shop = make_shop(DIVIDEBUY_DIVENDO_SETTLE_STATUSES="Complete")
+    order_id = add_order(shop.fake, "ord-poll-3")
+    shop.completed_checkout(order_id)
+    shop.fake.state.set_status(order_id, "Complete")  # `modified` is now, on the fake's clock
+
+    report = shop.poll()
+
+    assert report.outcomes == {"done": 1}, report
+    [(_, day)] = shop.settlements()
+    today = uk_today()
+    assert today.isoformat() in day or today.strftime("%d/%m/%Y") in day, day
+
+
+def test_a_checkout_still_pending_is_deferred_then_settled_with_the_shipping_date(
+    shop: Shop,
+) -> None:
+    order_id = add_order(shop.fake, "ord-poll-4")
+    pending = shop.pending_checkout(order_id)
+    shop.fake.state.ship(order_id)
+    shop.fake.state.cancel_line(order_id, "line-lamp")  # waits: the checkout is not completed
+
+    first = shop.poll()
+
+    assert (first.recorded, first.outcomes) == (1, {"deferred": 1}), first
+    [row] = shop.inbox.events()
+    assert (row.kind, row.status) == ("settle", EventStatus.DEFERRED)
+    assert shop.settle_calls() == 0 and shop.refunds() == []
+
+    shop.complete(pending)  # the shopper finished at DivideBuy
+    later = shop.poll()
+
+    assert later.requeued == 1
+    assert later.outcomes == {"done": 2}, later
+    assert shop.settle_calls() == 1
+    assert shop.refunds() == [Decimal("99.00")]
+    statuses = {e.event_key: e.status for e in shop.inbox.events()}
+    assert statuses == {
+        f"settle:{order_id}": EventStatus.DONE,
+        f"refund-line:{order_id}:line-lamp": EventStatus.DONE,
+    }
+
+
+def test_a_cancelled_line_then_a_refund_status_refunds_the_rest(
+    make_shop: Callable[..., Shop],
+) -> None:
+    shop = make_shop(DIVIDEBUY_DIVENDO_REFUND_STATUSES="Refunded")
+    order_id = add_order(shop.fake, "ord-poll-5")
+    shop.completed_checkout(order_id)
+    shop.fake.state.cancel_line(order_id, "line-lamp")
+    shop.poll()
+    shop.fake.state.set_status(order_id, "Refunded")
+
+    report = shop.poll()
+
+    assert report.outcomes == {"done": 1}, report
+    assert shop.refunds() == [Decimal("99.00"), TOTAL - Decimal("99.00")]
+    # nothing left to refund and never settled: still read (for its settlement), nothing sent
+    assert shop.poll().processed == 0
+    assert len(shop.refunds()) == 2
+
+
+def test_with_refunds_off_a_settled_order_is_not_read_again(
+    make_shop: Callable[..., Shop],
+) -> None:
+    shop = make_shop(DIVIDEBUY_DIVENDO_REFUND_CANCELLED_LINES="false")
+    order_id = add_order(shop.fake, "ord-poll-6")
+    shop.completed_checkout(order_id)
+    shop.fake.state.ship(order_id)
+    assert shop.poll().outcomes == {"done": 1}
+    reads = shop.order_reads()
+
+    again = shop.poll()
+
+    assert (again.due, again.read) == (0, 0)
+    assert shop.order_reads() == reads
+
+
+def test_the_poll_stays_under_the_connection_cap(shop: Shop) -> None:
+    for n in range(6):
+        order_id = add_order(shop.fake, f"ord-cap-{n}")
+        shop.completed_checkout(order_id)
+        shop.fake.state.ship(order_id)
+    shop.fake.state.configure(latency=0.05)  # every call holds its connection a while
+    shop.fake.state.reset_peaks()
+
+    report = shop.poll()
+
+    assert report.read == 6 and report.outcomes == {"done": 6}, report
+    snapshot = shop.fake.state.snapshot()
+    assert snapshot["throttled"] == 0
+    assert max(snapshot["peak_in_flight"].values()) <= 2  # DIVIDEBUY_DIVENDO_MAX_CONNECTIONS
+
+
+def test_an_order_divendo_fails_on_is_counted_and_the_others_still_settle(shop: Shop) -> None:
+    shop.completed_checkout("fault-503")  # the fake's magic id: 503 every time
+    order_id = add_order(shop.fake, "ord-poll-7")
+    shop.completed_checkout(order_id)
+    shop.fake.state.ship(order_id)
+
+    report = shop.poll()
+
+    assert [order for order, _ in report.failed] == ["fault-503"]
+    assert report.outcomes == {"done": 1}
+    assert not report.ok
+    assert shop.settle_calls() == 1
