@@ -70,11 +70,12 @@ PLATFORM = "divendo"
 NO_DELIVERY = ("no_delivery", "No delivery")
 
 #: Keys whose values are personal (masked by :func:`mask_personal` for ``order show --raw``).
+#: ``name`` is not one: a person's ``name`` object is masked through its own keys, while a
+#: line's ``name`` is the product.
 CONTACT_PERSONAL_FIELDS = frozenset(
     {
         "email",
         "emails",
-        "name",
         "title",
         "firstname",
         "surname",

@@ -118,15 +118,14 @@ class TokenFetcher:
 
     def _send(self) -> httpx.Response:
         fields = {"grant_type": "client_credentials"}
-        auth: httpx.Auth | None = None
+        sent: dict[str, Any] = {}
         if self._auth == "basic":
-            auth = httpx.BasicAuth(self._client_id, self._secret)
+            sent["auth"] = httpx.BasicAuth(self._client_id, self._secret)
         else:
             fields |= {"client_id": self._client_id, "client_secret": self._secret}
+        sent["json" if self._body == "json" else "data"] = fields
         self.requests += 1
-        if self._body == "json":
-            return self._client.post(self._path, json=fields, auth=auth)
-        return self._client.post(self._path, data=fields, auth=auth)
+        return self._client.post(self._path, **sent)
 
     def __call__(self) -> IssuedToken:
         attempt = 0
