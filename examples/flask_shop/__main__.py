@@ -11,6 +11,9 @@ through the sandbox's admin endpoint) still shows up on its order page.
 process instead (:func:`_recplus`); its admin page lists them with the platform's
 "pay with DivideBuy" link (the bridge page) and buttons that dispatch or refund an
 order, which its webhooks deliver to the shop (settled / refunded at the sandbox).
+``--platform diseller``: the same with a fake DiSeller (:func:`_diseller`), whose signed
+webhooks (a secret generated per run) settle or refund at the sandbox when an order is
+completed, cancelled or refunded on its admin page.
 """
 
 from __future__ import annotations
@@ -98,6 +101,37 @@ def _subscribe(fake: object, shop_url: str, config: dict[str, object]) -> None:
     )
 
 
+def _diseller(shop_url: str) -> tuple[object, dict[str, object]]:
+    """A fake DiSeller and the shop settings that read orders from it (demo only)."""
+    from dividebuy_checkout.integrations.diseller.fake import DiSellerFakeServer
+    from dividebuy_checkout.integrations.diseller.fake.webhooks import sender_for
+
+    fake = DiSellerFakeServer().start()
+    sender_for(fake.state).pay_link = f"{shop_url}/dividebuy/start/diseller?order={{id}}"
+    config: dict[str, object] = {
+        "DIVIDEBUY_ORDER_SOURCE": "diseller",
+        "DIVIDEBUY_DISELLER_BASE_URL": fake.api_url,
+        "DIVIDEBUY_DISELLER_API_KEY": "test-api-key",
+        "DIVIDEBUY_DISELLER_WEBHOOK_SECRETS": ["whsec_" + secrets.token_urlsafe(24)],
+        "DIVIDEBUY_SUCCESS_ENDPOINT": None,
+        "DIVIDEBUY_PAYMENT_METHODS_ENDPOINT": None,
+    }
+    return fake, config
+
+
+def _diseller_subscribe(fake: object, shop_url: str, config: dict[str, object]) -> None:
+    from dividebuy_checkout.integrations.diseller.fake.webhooks import (
+        WebhookEndpoint,
+        sender_for,
+    )
+
+    state, url = fake.state, fake.url  # type: ignore[attr-defined]
+    [secret] = config["DIVIDEBUY_DISELLER_WEBHOOK_SECRETS"]  # type: ignore[misc]  # a list
+    hook = f"{shop_url}/dividebuy/webhooks/diseller"
+    sender_for(state).add_endpoint(WebhookEndpoint(url=hook, secret=str(secret)))
+    print(f"DiSeller (fake): {url}/_fake/  (orders, pay links, complete/cancel/refund)", flush=True)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -114,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--platform",
-        choices=["recplus"],
+        choices=["recplus", "diseller"],
         default=None,
         help="read orders from a fake shop platform started in this process",
     )
@@ -124,13 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = SandboxServer(config=SandboxConfig()).start()
     data = tempfile.TemporaryDirectory(prefix="fernhill-shop-")
     fake, platform_config = None, {}
-    if args.platform == "recplus":
+    if args.platform in ("recplus", "diseller"):
         # the shop's address must be known before it listens: the fake links to it
         if args.port == 0:
             with socket.socket() as probe:
                 probe.bind((args.host, 0))
                 args.port = probe.getsockname()[1]
-        fake, platform_config = _recplus(f"http://{args.host}:{args.port}")
+        start = _diseller if args.platform == "diseller" else _recplus
+        fake, platform_config = start(f"http://{args.host}:{args.port}")
     app = create_app(
         {
             **platform_config,
@@ -168,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     host = f"[{server.host}]" if ":" in server.host else server.host
     print(f"Fernhill Home (example shop) is running at http://{host}:{server.port}/", flush=True)
     print(f"DivideBuy sandbox: {sandbox.url}  (admin: {sandbox.url}/_sandbox/state)", flush=True)
-    if fake is not None:
+    if fake is not None and args.platform == "diseller":
+        _diseller_subscribe(fake, f"http://{host}:{server.port}", platform_config)
+    elif fake is not None:
         _subscribe(fake, f"http://{host}:{server.port}", platform_config)
         print(f"REC+ (fake): {fake.url}/_fake/  (orders, pay links, dispatch/refund)", flush=True)
     print("Press Ctrl-C to stop.", flush=True)

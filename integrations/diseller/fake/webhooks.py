@@ -16,6 +16,10 @@ must cope with all of them; :class:`DeliveryMode` produces them: ``duplicate``
 timestamp that many seconds in the past). ``POST /_fake/events/{id}/redeliver``
 sends an event again, freshly signed, as DiSeller's dashboard would.
 
+The demo's admin page (``GET /_fake/``, :func:`admin_page`) lists the orders with
+the shop's "pay with DivideBuy" link and buttons that complete, cancel or refund
+an order at the fake, each firing its signed webhook.
+
 Sending is synchronous (a test sees the effect when the admin call returns) and
 happens outside the sender's lock, so the receiver may call back into the fake
 to re-read the order. Timestamps come from the real clock (a receiver checks
@@ -28,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import httpx
@@ -44,6 +49,7 @@ __all__ = [
     "DiSellerWebhookSender",
     "WebhookEndpoint",
     "add_webhook_routes",
+    "admin_page",
     "handle_admin",
     "sender_for",
 ]
@@ -73,6 +79,8 @@ ADMIN_ROUTES = (
     "POST /_fake/webhooks/flush",
     "GET /_fake/webhooks/deliveries",
     "POST /_fake/events/{id}/redeliver",
+    "GET /_fake/",
+    "POST /_fake/ui/order",
 )
 _MAX_DUPLICATE = 20
 _MAX_DELAY_MS = 10_000
@@ -175,6 +183,8 @@ class DiSellerWebhookSender:
         self._clock = clock
         self._lock = threading.Lock()
         self._state: Any = None
+        #: the shop's "pay with DivideBuy" link on the admin page (``{id}``: the order id)
+        self.pay_link: str | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -421,6 +431,11 @@ def add_webhook_routes(app: Any, state: Any) -> DiSellerWebhookSender:
     sender = sender_for(state)
 
     def handler(request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
+        if endpoint == "webhooks_page":
+            html = admin_page(state, sender.pay_link)
+            return Response(html, content_type="text/html; charset=utf-8")
+        if endpoint == "webhooks_ui":
+            return _ui(state, request)
         raw = request.get_data(cache=True)
         try:
             body = loads(raw) if raw.strip() else None
@@ -438,10 +453,70 @@ def add_webhook_routes(app: Any, state: Any) -> DiSellerWebhookSender:
             Rule("/_fake/webhooks/mode", methods=["POST"], endpoint="webhooks_mode"),
             Rule("/_fake/webhooks/flush", methods=["POST"], endpoint="webhooks_flush"),
             Rule("/_fake/events/<event_id>/redeliver", methods=["POST"], endpoint="redeliver"),
+            Rule("/_fake/", methods=["GET"], endpoint="webhooks_page"),
+            Rule("/_fake/ui/order", methods=["POST"], endpoint="webhooks_ui"),
         ],
         handler,
     )
     return sender
+
+
+def admin_page(state: Any, pay_link: str | None) -> str:
+    """The demo's admin page (``GET /_fake/``): each order with a "pay with DivideBuy" link
+    (*pay_link*, ``{id}`` replaced) and buttons that complete, cancel or refund it at the
+    fake — each fires its signed webhook. Every value is escaped."""
+    rows = []
+    for order in state.list_orders():
+        raw_id = str(order.get("id"))
+        order_id = escape(raw_id)
+        total = order.get("total")
+        money = f"{total / 100:,.2f}" if isinstance(total, int) else "?"
+        currency = escape(str(order.get("currency", "")).upper())
+        status = escape(str(order.get("status", "")))
+        pay = (
+            f'<a href="{escape(pay_link.replace("{id}", raw_id))}">Pay with DivideBuy</a>'
+            if pay_link
+            else ""
+        )
+        rows.append(
+            f"<tr><td>{order_id}</td><td>{money} {currency}</td><td>{status}</td><td>{pay}</td>"
+            f'<td><form method="post" action="/_fake/ui/order">'
+            f'<input type="hidden" name="order_id" value="{order_id}">'
+            '<button name="action" value="complete">Complete</button> '
+            '<button name="action" value="cancel">Cancel</button> '
+            '<label>Refund (pence) <input name="amount" inputmode="numeric" size="8"></label> '
+            '<button name="action" value="refund">Refund</button></form></td></tr>'
+        )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>DiSeller (fake) orders</title></head><body><h1>DiSeller (fake): orders</h1>"
+        "<table><thead><tr><th>Order</th><th>Total</th><th>Status</th><th>Shopper</th>"
+        "<th>Shop admin</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        '<p><a href="/_fake/webhooks">Webhook deliveries (JSON)</a> · '
+        '<a href="/_fake/state">State (JSON)</a></p></body></html>'
+    )
+
+
+def _ui(state: Any, request: Request) -> Response:
+    """A button on the admin page: complete, cancel or refund, then back to the page."""
+    form = request.form
+    order_id, action = form.get("order_id", ""), form.get("action", "")
+    try:
+        if action == "complete":
+            state.complete(order_id)
+        elif action == "cancel":
+            state.cancel(order_id)
+        elif action == "refund":
+            amount = form.get("amount", "").strip()
+            if not amount.isdigit():
+                raise ValueError("amount: a whole number of pence")
+            state.refund(order_id, int(amount))
+        else:
+            raise ValueError("action: complete, cancel or refund")
+    except Exception as exc:  # the fake's own errors (unknown order, too much) → 400 text
+        message = getattr(exc, "message", None) or str(exc)
+        return Response(f"Not done: {message}", status=400, content_type="text/plain")
+    return Response(status=303, headers={"Location": "/_fake/"})
 
 
 def _invalid(message: str) -> dict[str, Any]:
