@@ -3,10 +3,16 @@ poll over real loopback HTTP (the fake Divendo and the real DivideBuy sandbox)."
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -596,3 +602,75 @@ def test_an_order_divendo_fails_on_is_counted_and_the_others_still_settle(shop: 
     assert report.outcomes == {"done": 1}
     assert not report.ok
     assert shop.settle_calls() == 1
+
+
+# -- three hosts polling at once -----------------------------------------------------------------
+
+#: one cron host: imports done, says it is ready, waits for the common start, runs the CLI
+HOST_SCRIPT = """
+import sys, time
+from pathlib import Path
+from dividebuy_checkout import cli
+import dividebuy_checkout.integrations.divendo.poll  # noqa: F401  (warm, as a host would be)
+go, ready = Path(sys.argv[1]), Path(sys.argv[2])
+ready.touch()
+while not go.exists():
+    time.sleep(0.002)
+cli.main(["platform", "poll", "--source", "divendo", "--json"])
+"""
+HOSTS = 3
+RACE_ORDERS = 16  # more than one claim batch (10)
+
+
+def test_three_hosts_polling_at_once_read_and_settle_each_order_once(
+    shop: Shop, tmp_path: Path
+) -> None:
+    orders = [add_order(shop.fake, f"ord-race-{n}") for n in range(RACE_ORDERS)]
+    for order_id in orders:
+        shop.completed_checkout(order_id)
+        shop.fake.state.ship(order_id)
+    shop.fake.state.configure(latency=0.02)
+    shop.fake.state.reset_peaks()
+    reads_before = shop.order_reads()
+    (tmp_path / "host.py").write_text(HOST_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
+    env.update(
+        DIVIDEBUY_ENVIRONMENT="local",
+        DIVIDEBUY_BASE_URL=shop.sandbox.url,
+        DIVIDEBUY_CLIENT_ID="divendo-cron",
+        DIVIDEBUY_CLIENT_SECRET="cron-secret",
+        DIVIDEBUY_DATABASE_URL=shop.url,
+        # three pollers on one Divendo account: one connection each (docs/platforms.md)
+        DIVIDEBUY_DIVENDO_MAX_CONNECTIONS="1",
+        **{k: str(v) for k, v in shop.settings.items()},
+    )
+    go = tmp_path / "go"
+    hosts = [
+        subprocess.Popen(
+            [sys.executable, str(tmp_path / "host.py"), str(go), str(tmp_path / f"ready{n}")],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(HOSTS)
+    ]
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"ready{n}").exists() for n in range(HOSTS)):
+        assert time.monotonic() < deadline, "the hosts did not start"
+        assert all(h.poll() is None for h in hosts), [h.communicate() for h in hosts]
+        time.sleep(0.01)
+    go.touch()
+    outputs = [host.communicate(timeout=120) for host in hosts]
+
+    assert [h.returncode for h in hosts] == [0] * HOSTS, [err for _, err in outputs]
+    reports = [json.loads(out) for out, _ in outputs]
+    assert sum(r["read"] for r in reports) == RACE_ORDERS
+    assert sum(r["recorded"] for r in reports) == RACE_ORDERS
+    assert shop.order_reads() - reads_before == RACE_ORDERS  # counted by the fake
+    assert shop.settle_calls() == RACE_ORDERS  # counted by the sandbox
+    assert sorted(order for order, _ in shop.settlements()) == sorted(orders)
+    snapshot = shop.fake.state.snapshot()
+    assert snapshot["throttled"] == 0
+    assert max(snapshot["peak_in_flight"].values()) <= HOSTS  # ≤ 5, Divendo's cap
