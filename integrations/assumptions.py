@@ -348,4 +348,34 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "Product names are cached per id (lifetime DIVIDEBUY_DISELLER_PRODUCT_CACHE_SECONDS, "
         "1,024 ids, one request per id at a time); orders and customers are never cached.",
     ),
+    Assumption(
+        "diseller-signature",
+        "diseller",
+        "X-DiSeller-Signature is Stripe's scheme: t=<unix s>,v1=<hex HMAC-SHA256 of "
+        "'<t>.'+raw body>; any v1 against any configured secret, 300 s tolerance (Q-D6).",
+    ),
+    Assumption(
+        "diseller-event-envelope",
+        "diseller",
+        "A webhook is one event {id, type, created (Unix seconds), data.object}; a signed "
+        "event missing one is 400; it is deduplicated by id (at-least-once, any order, Q-D12).",
+    ),
+    Assumption(
+        "diseller-settle-event",
+        "diseller",
+        "order.completed settles (DIVIDEBUY_DISELLER_SETTLE_EVENT) after re-reading the order, "
+        "still 'completed'; delivered on the UK date of the event's created (Q-D8).",
+    ),
+    Assumption(
+        "diseller-refund-payload",
+        "diseller",
+        "refund.processed's data.object is {id, order_id, amount (minor units), currency}; "
+        "the refund id is the action key; anything else is not acted on (Q-D7).",
+    ),
+    Assumption(
+        "diseller-cancel",
+        "diseller",
+        "order.cancelled moves no money unless DIVIDEBUY_DISELLER_REFUND_ON_CANCEL is set "
+        "(then all that is left of a completed checkout is refunded).",
+    ),
 )
