@@ -24,7 +24,7 @@ interactive reads never touch it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -500,7 +500,7 @@ class _Bearer(httpx.Auth):
     def __init__(self, key: str) -> None:
         self._key = key
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._key}"
         request.headers.setdefault("Content-Type", "application/json")
         yield request
