@@ -50,6 +50,7 @@ from .mapping import (
     MappedOrder,
     ProductInfo,
     map_order,
+    mask_personal,
     not_payable_reason,
     order_currency_reason,
     product_info,
@@ -142,6 +143,8 @@ class DiSellerOrderSource:
     """An :class:`~dividebuy_checkout.orders.OrderSource` reading a DiSeller shop's orders."""
 
     platform: ClassVar[str] = PLATFORM
+    #: masks ``fetch``'s bundle for ``order show --raw`` (customer and address values)
+    mask_personal = staticmethod(mask_personal)
 
     def __init__(
         self,

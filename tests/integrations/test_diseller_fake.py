@@ -409,6 +409,41 @@ def test_the_fake_diseller_command_serves_the_seed_order():
         assert "DIVIDEBUY_DISELLER_API_KEY=test-api-key" in hint
         reply = httpx.get(f"{url}/v1/orders/ord_456", headers=AUTH, timeout=10)
         assert reply.status_code == 200 and body(reply)["currency"] == "usd"
+        _order_show_and_platform_check(f"{url}/v1")
     finally:
         process.terminate()
         process.wait(10)
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "dividebuy_checkout", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=60,
+    )
+
+
+def _order_show_and_platform_check(api_url: str) -> None:
+    """``order show --source diseller`` and ``platform check`` against the running fake."""
+    env = {"DIVIDEBUY_DISELLER_BASE_URL": api_url, "DIVIDEBUY_DISELLER_API_KEY": KEY}
+    shown = _cli("order", "show", "--source", "diseller", "ord_gb_1", "--raw", **env)
+    assert shown.returncode == 0, shown.stderr
+    assert "1 x Three-seat sofa @ 1249.00 (sku prod_sofa)" in shown.stdout
+    assert "shipping 49.00 read from total − items" in shown.stdout
+    assert '"credit_amount": "1298.00"' in shown.stdout
+    for personal in ("Ann", "ann.lee", "7400", "High Street", "LS1 4AP"):
+        assert personal not in shown.stdout, personal
+    usd = _cli("order", "show", "--source", "diseller", "ord_456", **env)
+    assert usd.returncode == 1
+    assert "This order is in USD; DivideBuy lends in pounds only." in usd.stderr
+    missing = _cli("order", "show", "--source", "diseller", "ord_nope", **env)
+    assert missing.returncode == 2 and "was not found at diseller" in missing.stderr
+    checked = _cli("platform", "check", "--source", "diseller", **env)
+    assert checked.returncode == 0 and "accepted the API key" in checked.stdout
+    refused = _cli(
+        "platform", "check", "--source", "diseller", **{**env, "DIVIDEBUY_DISELLER_API_KEY": "x"}
+    )
+    assert refused.returncode == 1 and "DIVIDEBUY_DISELLER_API_KEY" in refused.stderr
