@@ -4,7 +4,11 @@ DivideBuy sandbox settles or refunds once. Refusals record nothing."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -716,3 +720,130 @@ def test_settings_that_cannot_work_stop_the_app_at_start_up(
 ) -> None:
     with pytest.raises(ConfigurationError, match=named):
         make_diseller_shop(**extra)
+
+
+# -- the console CLI and real processes ---------------------------------------------------------
+
+
+def _env(shop: DiSellerShop) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
+    for key, value in shop.app.config.items():
+        if not str(key).startswith("DIVIDEBUY_") or value is None:
+            continue
+        if isinstance(value, list | tuple):
+            value = ",".join(value)
+        env[key] = str(value)
+    return env
+
+
+def cli(shop: DiSellerShop, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dividebuy_checkout", *args],
+        capture_output=True,
+        text=True,
+        env=_env(shop),
+        timeout=60,
+    )
+
+
+def test_a_refund_refused_with_503_is_retried_by_the_console_events_process(
+    diseller_shop: DiSellerShop,
+) -> None:
+    shop = diseller_shop
+    shop.completed_checkout()
+    shop.sandbox_fault(route="REFUND", status=503, times=10)
+    shop.subscribe()
+    shop.fake_refund(15000)
+    [row] = shop.inbox()
+    assert row.status is EventStatus.FAILED and shop.refunds() == []
+    assert cli(shop, "events", "process").returncode == 1  # not due yet: still waiting
+    httpx.delete(f"{shop.sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
+    assert cli(shop, "events", "retry", str(row.id)).returncode == 0
+    processed = cli(shop, "events", "process", "--json")
+    assert processed.returncode == 0, processed.stdout + processed.stderr
+    assert json.loads(processed.stdout)["events"]["done"] == 1
+    assert [r["amount"] for r in shop.refunds()] == [Decimal("150.00")]
+    assert cli(shop, "events", "process").returncode == 0 and len(shop.refunds()) == 1
+
+
+def test_an_unknown_refund_is_not_resent_by_the_cli_until_an_operator_confirms_it(
+    make_diseller_shop: Callable[..., DiSellerShop],
+) -> None:
+    shop = make_diseller_shop(DIVIDEBUY_TIMEOUT=0.1)
+    shop.completed_checkout()
+    shop.sandbox_fault(route="REFUND", status="slow", after_processing=True)
+    assert deliver(shop, refund_event(refund_id="re_slow")).status_code == 200
+    [row] = shop.inbox()
+    assert row.status is EventStatus.NEEDS_OPERATOR and row.refund_id is not None
+    time.sleep(0.4)  # the sandbox's late reply finishes: DivideBuy did refund
+    assert cli(shop, "events", "process").returncode == 0
+    refused = cli(shop, "events", "retry", str(row.id))
+    assert refused.returncode == 1 and "refund-confirm" in refused.stderr
+    assert len(shop.refunds()) == 1
+    # the ledger blocks further refunds on the order until an operator says what happened
+    assert deliver(shop, refund_event(amount=1000, refund_id="re_next")).status_code == 200
+    assert next(r for r in shop.inbox() if r.event_key == "refund:re_next").status is (
+        EventStatus.REJECTED
+    )
+    confirmed = cli(shop, "refund-confirm", str(row.refund_id), "--succeeded")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert deliver(shop, refund_event(amount=1000, refund_id="re_after")).status_code == 200
+    assert next(r for r in shop.inbox() if r.event_key == "refund:re_after").status is (
+        EventStatus.DONE
+    )
+    assert [r["amount"] for r in shop.refunds()] == [Decimal("15.00"), Decimal("10.00")]
+
+
+HOST = """
+import json, sys, time
+from flask import Flask
+from dividebuy_checkout.flask import DivideBuy
+
+config, start = json.loads(sys.argv[1]), float(sys.argv[2])
+body, header = sys.stdin.buffer.read(), sys.argv[3]
+app = Flask("host")
+app.config.update(config)
+DivideBuy(app)
+client = app.test_client()
+while time.time() < start:
+    time.sleep(0.001)
+answer = client.post(
+    "/dividebuy/webhooks/diseller",
+    data=body,
+    headers={"Content-Type": "application/json", "X-DiSeller-Signature": header},
+)
+print(answer.status_code, json.dumps(answer.get_json()))
+"""
+
+
+def test_the_same_event_at_two_processes_at_once_settles_once(
+    diseller_shop: DiSellerShop,
+) -> None:
+    """Two hosts (processes with their own app and engine) on one database get it together."""
+    shop = diseller_shop
+    shop.completed_checkout()
+    shop.fake_complete()
+    body = dumps(completed_event(shop))
+    header = sign(body, SECRET, int(time.time()) + 5)
+    config = {
+        k: v
+        for k, v in shop.app.config.items()
+        if str(k).startswith("DIVIDEBUY_") or k == "SECRET_KEY"
+    }
+    start = time.time() + 5  # both processes are ready by then
+    hosts = [
+        subprocess.Popen(
+            [sys.executable, "-c", HOST, json.dumps(config, default=str), str(start), header],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")},
+        )
+        for _ in range(2)
+    ]
+    outputs = [host.communicate(body, timeout=60) for host in hosts]
+    answers = [out.decode().split()[0] for out, _err in outputs]
+    assert answers == ["200", "200"], [err.decode()[-2000:] for _out, err in outputs]
+    assert shop.settle_calls() == 1
+    [row] = shop.inbox()
+    assert row.status is EventStatus.DONE, row.note
