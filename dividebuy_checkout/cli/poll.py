@@ -69,12 +69,14 @@ def run_poll(
     *,
     limit: int = 200,
     since_days: int = 90,
+    claims: Any = None,
 ) -> Any:
     """One poll with *runtime*'s settings, store and services (the command; the demo's loop).
 
     The platform and its settings are checked before the database is opened, so a bad
     argument changes nothing (:class:`CliError`, exit status 2). Returns the
-    :class:`~dividebuy_checkout.integrations.polling.PollReport`.
+    :class:`~dividebuy_checkout.integrations.polling.PollReport`. *claims*: a
+    :class:`~dividebuy_checkout.store.claims.WorkClaims` (default: the store's, 30 s quiet).
     """
     from ..integrations.polling import build_poller, poll  # type: ignore[import-not-found]
 
@@ -99,6 +101,7 @@ def run_poll(
             limit=limit,
             since_days=since_days,
             refunds=poller.refunds,
+            claims=claims,
         )
     finally:
         poller.close()

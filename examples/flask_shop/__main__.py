@@ -14,6 +14,9 @@ order, which its webhooks deliver to the shop (settled / refunded at the sandbox
 ``--platform diseller``: the same with a fake DiSeller (:func:`_diseller`), whose signed
 webhooks (a secret generated per run) settle or refund at the sandbox when an order is
 completed, cancelled or refunded on its admin page.
+``--platform divendo``: a fake Divendo (:func:`_divendo`), which has no webhooks: a background
+poll (``platform poll``, every ``--poll-every`` seconds) settles an order shipped at the fake and
+refunds a cancelled line; the ``curl`` lines that ship or cancel are printed.
 """
 
 from __future__ import annotations
@@ -132,6 +135,66 @@ def _diseller_subscribe(fake: object, shop_url: str, config: dict[str, object]) 
     print(f"DiSeller (fake): {url}/_fake/  (orders, pay links, complete/cancel/refund)", flush=True)
 
 
+def _divendo() -> tuple[object, dict[str, object]]:
+    """A fake Divendo and the shop settings that read orders from it (demo only)."""
+    from dividebuy_checkout.integrations.divendo.fake import (
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        DivendoFakeServer,
+    )
+
+    fake = DivendoFakeServer().start()
+    config: dict[str, object] = {
+        "DIVIDEBUY_ORDER_SOURCE": "divendo",
+        "DIVIDEBUY_DIVENDO_BASE_URL": fake.url,
+        "DIVIDEBUY_DIVENDO_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "DIVIDEBUY_DIVENDO_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "DIVIDEBUY_DIVENDO_REFUND_STATUSES": ["Refunded"],
+        "DIVIDEBUY_SUCCESS_ENDPOINT": None,
+        "DIVIDEBUY_PAYMENT_METHODS_ENDPOINT": None,
+    }
+    return fake, config
+
+
+def _divendo_poll(app, fake, shop_url: str, every: float, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """Print how to drive the fake; poll it every *every* seconds (a cron line's job)."""
+    from datetime import timedelta
+
+    from dividebuy_checkout.cli.poll import run_poll
+    from dividebuy_checkout.cli.runtime import Runtime
+    from dividebuy_checkout.store.claims import WorkClaims
+
+    admin, order = f"{fake.url}/_fake/orders/ord-uk-1", "ord-uk-1"
+    print(f"Divendo (fake): {fake.url}/_fake/state  (no webhooks: polled every {every:g} s)")
+    print(f"  pay:    {shop_url}/dividebuy/start/divendo?order={order}  (jane@example.co.uk)")
+    print(f"  ship:   curl -X POST -H 'Content-Type: application/json' -d '{{}}' {admin}/ship")
+    print(
+        f"  cancel: curl -X POST -H 'Content-Type: application/json' -d '{{}}' "
+        f"{admin}/lines/5668f38d46fc510c6c0d0001/cancel",
+        flush=True,
+    )
+
+    def loop() -> None:
+        state = app.extensions["dividebuy"]
+        while not stop.wait(every):
+            runtime = Runtime(state=state, client=state.client, store=state.store)
+            try:
+                with app.app_context():
+                    # one process, no other hosts: no quiet period between rounds
+                    report = run_poll(
+                        runtime, claims=WorkClaims(state.store.engine, quiet=timedelta(0))
+                    )
+            except Exception:  # keep polling: a failed run is retried next time
+                logging.getLogger(__name__).exception("platform poll failed")
+                continue
+            if report.recorded:
+                print(
+                    f"poll: {report.recorded} event(s) from Divendo, {report.outcomes}", flush=True
+                )
+
+    threading.Thread(target=loop, name="divendo-poll", daemon=True).start()
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -147,8 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         "--reconcile-every", type=float, default=20.0, metavar="SECONDS", help="0 = never"
     )
     parser.add_argument(
+        "--poll-every", type=float, default=5.0, metavar="SECONDS", help="--platform divendo"
+    )
+    parser.add_argument(
         "--platform",
-        choices=["recplus", "diseller"],
+        choices=["recplus", "diseller", "divendo"],
         default=None,
         help="read orders from a fake shop platform started in this process",
     )
@@ -166,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.port = probe.getsockname()[1]
         start = _diseller if args.platform == "diseller" else _recplus
         fake, platform_config = start(f"http://{args.host}:{args.port}")
+    elif args.platform == "divendo":
+        fake, platform_config = _divendo()
     app = create_app(
         {
             **platform_config,
@@ -203,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     host = f"[{server.host}]" if ":" in server.host else server.host
     print(f"Fernhill Home (example shop) is running at http://{host}:{server.port}/", flush=True)
     print(f"DivideBuy sandbox: {sandbox.url}  (admin: {sandbox.url}/_sandbox/state)", flush=True)
-    if fake is not None and args.platform == "diseller":
+    if fake is not None and args.platform == "divendo":
+        _divendo_poll(app, fake, f"http://{host}:{server.port}", args.poll_every, stop)
+    elif fake is not None and args.platform == "diseller":
         _diseller_subscribe(fake, f"http://{host}:{server.port}", platform_config)
     elif fake is not None:
         _subscribe(fake, f"http://{host}:{server.port}", platform_config)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from dividebuy_checkout.integrations.divendo.poll import events_from_order, uk_d
 from dividebuy_checkout.integrations.errors import MappingError
 from dividebuy_checkout.integrations.events import EventKind, EventProcessor
 from dividebuy_checkout.integrations.polling import PollReport, build_poller, poll
+from support import ANSWERS, ROOT, press_at_dividebuy
 
 from dividebuy_checkout import DivideBuyClient
 from dividebuy_checkout.backoffice import BackOfficeService
@@ -674,3 +678,110 @@ def test_three_hosts_polling_at_once_read_and_settle_each_order_once(
     snapshot = shop.fake.state.snapshot()
     assert snapshot["throttled"] == 0
     assert max(snapshot["peak_in_flight"].values()) <= HOSTS  # ≤ 5, Divendo's cap
+
+
+# -- the demo: python3 dev.py shop --platform divendo --------------------------------------------
+
+DEMO_ARGS = ("--platform", "divendo", "--port", "0", "--poll-every", "0.5")
+DEMO_PATTERNS = {
+    "shop": re.compile(r"running at (http://127\.0\.0\.1:\d+)/"),
+    "sandbox": re.compile(r"DivideBuy sandbox: (http://\S+)"),
+    "fake": re.compile(r"Divendo \(fake\): (http://\S+)/_fake/state"),
+    "pay": re.compile(r"pay: +(http://\S+)"),
+    "ship": re.compile(r"ship: +curl .* (http://\S+/ship)$"),
+    "cancel": re.compile(r"cancel: +curl .* (http://\S+/cancel)$"),
+}
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examples.flask_shop", *DEMO_ARGS],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    found: dict[str, str] = {}
+    output: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            for name, pattern in DEMO_PATTERNS.items():
+                match = pattern.search(line.rstrip())
+                if match:
+                    found[name] = match.group(1)
+            if len(found) == len(DEMO_PATTERNS):
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(60):
+        process.kill()
+        pytest.fail("The demo did not start:\n" + "".join(output))
+    try:
+        yield found
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token"
+    return match.group(1)
+
+
+def _eventually(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_the_demo_pays_then_settles_a_shipped_order_and_refunds_a_cancelled_line(
+    demo: dict[str, str],
+) -> None:
+    shop, sandbox, pay = demo["shop"], demo["sandbox"], demo["pay"]
+    with httpx.Client(timeout=20) as http:
+        page = http.get(pay)
+        assert page.status_code == 200, page.text
+        found = http.post(
+            pay.split("?")[0],
+            data={
+                "csrf_token": _csrf(page.text),
+                "order_number": "ord-uk-1",
+                "email": "jane@example.co.uk",
+            },
+        )
+        assert found.status_code == 303, found.text
+        form = http.get(shop + found.headers["location"])
+        terms = re.findall(r'name="term" type="radio" value="(\d+)"', form.text)
+        data = {"csrf_token": _csrf(form.text), **ANSWERS, "term": terms[0], "submit": "Continue"}
+        sent = http.post(shop + found.headers["location"], data=data)
+        assert sent.status_code == 303, sent.text
+        back = press_at_dividebuy(sent.headers["location"], "complete")
+        assert http.get(back).status_code == 200
+
+    def sandbox_state() -> dict[str, Any]:
+        state: dict[str, Any] = loads(httpx.get(f"{sandbox}/_sandbox/state", timeout=10).content)
+        return state
+
+    assert sandbox_state()["settle_calls"] == 0
+    httpx.post(demo["ship"], json={}, timeout=10).raise_for_status()
+    _eventually(lambda: sandbox_state()["settle_calls"] == 1, "the poll to settle the order")
+    httpx.post(demo["cancel"], json={}, timeout=10).raise_for_status()
+    _eventually(lambda: len(sandbox_state()["refunds"]) == 1, "the poll to refund the line")
+    [refund] = sandbox_state()["refunds"]
+    assert Decimal(str(refund["amount"])) == Decimal("1299.00")
+    time.sleep(1.5)  # three more polls: nothing more is sent
+    assert sandbox_state()["settle_calls"] == 1 and len(sandbox_state()["refunds"]) == 1
