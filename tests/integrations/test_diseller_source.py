@@ -561,3 +561,31 @@ def test_a_gbp_order_from_the_fake_is_paid_end_to_end(shop, diseller):
     [quote] = _quotes(sandbox)
     assert quote["retailer_order_id"] == "ord_gb_1" and quote["status"] == "Completed"
     assert Decimal(str(quote["order_amount"])) == Decimal("1298.00")
+
+
+def test_no_personal_data_or_key_in_logs_or_errors_at_debug(make_source, diseller, caplog):
+    caplog.set_level(logging.DEBUG)
+    source = make_source()
+    raised: list[str] = []
+    for order_id in ("ord_gb_1", "ord_gb_us_address", "ord_gb_no_customer", "ord_fault_503"):
+        try:
+            source.map(order_id)
+        except OrderSourceUnavailable as exc:
+            raised.append(f"{exc} {exc.detail}")
+    with pytest.raises(OrderNotFinanceable) as caught:
+        source.get_order("ord_float_price")
+    raised.append(f"{caught.value} {caught.value.detail}")
+    text = "\n".join([*(record.getMessage() for record in caplog.records), *raised])
+    for personal in (
+        "Ann",
+        "ann.lee@example.co.uk",
+        "7400",
+        "07400123456",
+        "High Street",
+        "LS1 4AP",
+        "Leeds",
+        "123 Main St",
+        "94102",
+        KEY,
+    ):
+        assert personal not in text, personal
