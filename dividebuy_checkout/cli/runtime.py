@@ -31,7 +31,7 @@ from ..config import REGISTRY, ConfigurationError
 from ..events import Notify, ignore
 from ..settings import Settings
 from ..store import SqlStore
-from ..store.schema import upgrades_itself
+from ..store.schema import check_at_start, upgrades_itself
 
 if TYPE_CHECKING:
     from ..flask.extension import DivideBuyState
@@ -127,8 +127,10 @@ class Runtime:
         url = self.database_url
         store = SqlStore(url, lock_timeout=float(self.setting("DIVIDEBUY_DB_LOCK_TIMEOUT")))
         # SQLite is the embedded database: it upgrades itself, as the Flask app's does; a
-        # shared one is upgraded by `db upgrade` (schema.upgrades_itself)
-        return store.upgrade() if upgrades_itself(url) else store
+        # shared one is upgraded by `db upgrade` (schema.upgrades_itself), and is read once
+        # here: behind → one warning on stderr, ahead (a newer release's) → exit 2
+        check_at_start(store.engine, upgrades=upgrades_itself(url))
+        return store
 
     @cached_property
     def database_url(self) -> str:

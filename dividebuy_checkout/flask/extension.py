@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from flask import Blueprint, Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import integrations
 from ..client import DivideBuyClient
@@ -39,7 +40,7 @@ from ..orders import Order, OrderSource
 from ..settings import Settings
 from ..store import SqlStore
 from ..store.retry import DEFAULT_LOCK_TIMEOUT
-from ..store.schema import upgrades_itself
+from ..store.schema import check_at_start, upgrades_itself
 
 if TYPE_CHECKING:
     from ..backoffice import BackOfficeService
@@ -259,9 +260,27 @@ class DivideBuy:
 
 def _own_store(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> SqlStore:
     """The store the extension builds from ``DIVIDEBUY_DATABASE_URL``: an embedded SQLite
-    database brings its own schema up to date; a shared one is upgraded by ``db upgrade``."""
+    database brings its own schema up to date; a shared one is upgraded by ``db upgrade``,
+    and its revision is read once here (:func:`check_at_start`): behind → one warning,
+    ahead → the app does not start.
+
+    A shared database that cannot be reached at start-up does not stop the app (its pages
+    answer 503 until it is back, as when it goes away later): one warning, no check."""
     store = SqlStore(url, lock_timeout=lock_timeout)
-    return store.upgrade() if upgrades_itself(url) else store
+    try:
+        check_at_start(store.engine, upgrades=upgrades_itself(url))
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"DivideBuy cannot start: {exc}", key=exc.key) from None
+    except SQLAlchemyError as exc:
+        if upgrades_itself(url):
+            raise
+        # the driver's message may carry a password-bearing DSN: the error's name only
+        log.warning(
+            "DivideBuy could not read the schema revision of %s at start-up (%s); not checked.",
+            store.engine.url.render_as_string(hide_password=True),
+            type(exc).__name__,
+        )
+    return store
 
 
 def _configured_source(app: Flask, values: Mapping[str, Any]) -> OrderSource | None:

@@ -12,11 +12,18 @@ by that release's ``create_all`` (no Alembic version table, its four tables pres
 
 Upgrades hold a lock (PostgreSQL: an advisory lock; SQLite: ``BEGIN IMMEDIATE``) so several
 workers or hosts starting at once upgrade once and the others wait, then find nothing to do.
+
+An app or command that opens a database it does not upgrade reads its revision once at
+start-up (:func:`check_at_start`): a database behind this version (or never upgraded) logs
+one warning naming both revisions and the command to run, because otherwise it starts
+silently and fails on the first request touching a changed table; a database *ahead* (a
+newer release upgraded it) refuses to start, since older code cannot know what changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,10 +35,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 
+from ..config import ConfigurationError
+
 __all__ = [
     "FIRST_RELEASE_REVISION",
     "MIGRATIONS",
+    "UPGRADE_COMMANDS",
     "Upgraded",
+    "check_at_start",
     "current",
     "head",
     "is_first_release",
@@ -50,6 +61,10 @@ _FIRST_RELEASE_TABLES = frozenset(
 )
 #: any fixed 64-bit number, the same in every process: PostgreSQL's lock for upgrades
 _UPGRADE_LOCK_KEY = 0x0D1B_0B00_5C4E_3A01
+#: what a shop runs to bring its database to this version, named by every schema message
+UPGRADE_COMMANDS = "`dividebuy-checkout db upgrade` (in the shop: `flask dividebuy db upgrade`)"
+
+log = logging.getLogger("dividebuy_checkout.store.schema")
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -130,6 +145,61 @@ def upgrades_itself(url: str) -> bool:
     a deployment, never by whichever worker happens to start first with new code.
     """
     return url.startswith("sqlite")
+
+
+def _shipped() -> frozenset[str]:
+    """Every revision this version of the package knows (exact ids, no prefix matching)."""
+    script = ScriptDirectory.from_config(_config())
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
+def check_at_start(engine: Engine, *, upgrades: bool = False) -> str | None:
+    """Read the database's revision once, as an app or command starts; the revision after.
+
+    - at the head: nothing to say;
+    - *ahead* (a revision this version does not ship: a newer release upgraded the database)
+      → :class:`ConfigurationError` naming both revisions and ``DIVIDEBUY_DATABASE_URL``:
+      this code cannot know what the newer migrations changed, so it does not start;
+    - behind, never upgraded, or the first release's unversioned tables: with *upgrades*
+      (the embedded SQLite database, :func:`upgrades_itself`) it is upgraded here; otherwise
+      one warning names both revisions and :data:`UPGRADE_COMMANDS`, and start-up goes on
+      (a worker restarted mid-deploy must not refuse to serve what still works).
+
+    One query when the database is current (the version table), so it costs nothing per
+    request. Database errors (unreachable, no permission) propagate: the caller decides
+    whether that stops start-up.
+    """
+    now = current(engine)
+    latest = head()
+    where = engine.url.render_as_string(hide_password=True)
+    if now == latest:
+        return now
+    if now is not None and now not in _shipped():
+        raise ConfigurationError(
+            f"The database at {where} is at schema revision {now}, which this version of "
+            f"dividebuy-checkout does not know (its newest is {latest}): a newer release has "
+            "upgraded it. Run that release (or a newer one) against it; older code cannot "
+            "tell what the newer migrations changed. Check DIVIDEBUY_DATABASE_URL if this "
+            "is not the database you meant.",
+            key="DIVIDEBUY_DATABASE_URL",
+        )
+    if upgrades:
+        return upgrade(engine).after
+    if now is not None:
+        state = f"is at schema revision {now}"
+    elif is_first_release(engine):
+        state = "has the first release's tables without a schema revision"
+    else:
+        state = "has no schema revision (no tables made by `db upgrade`)"
+    log.warning(
+        "The database at %s %s, behind this version's head revision %s: run %s before "
+        "serving requests; until then anything touching a table this version changed fails.",
+        where,
+        state,
+        latest,
+        UPGRADE_COMMANDS,
+    )
+    return now
 
 
 def new_revision(message: str) -> Path:
