@@ -308,8 +308,10 @@ def test_the_same_event_three_times_settles_once(diseller_shop: DiSellerShop) ->
     assert row.delivery_id == deliveries[0].event_id
 
 
-def test_the_same_event_twice_concurrently_settles_once(diseller_shop: DiSellerShop) -> None:
-    shop = diseller_shop
+def test_the_same_event_twice_concurrently_settles_once(
+    make_diseller_shop: Callable[..., DiSellerShop], database_url: str
+) -> None:
+    shop = make_diseller_shop(DIVIDEBUY_DATABASE_URL=database_url)
     shop.completed_checkout()
     shop.fake_complete()
     body = dumps(completed_event(shop))
@@ -331,10 +333,10 @@ def test_the_same_event_twice_concurrently_settles_once(diseller_shop: DiSellerS
 
 
 def test_the_same_event_at_two_hosts_sharing_one_database_settles_once(
-    make_diseller_shop: Callable[..., DiSellerShop], tmp_path: Path
+    make_diseller_shop: Callable[..., DiSellerShop], database_url: str
 ) -> None:
     """Two app instances (two engines, as two hosts) on one database, the event at both."""
-    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    database = database_url
     one = make_diseller_shop(DIVIDEBUY_DATABASE_URL=database)
     two = make_diseller_shop(
         DIVIDEBUY_DATABASE_URL=database, DIVIDEBUY_CLIENT_ID=one.app.config["DIVIDEBUY_CLIENT_ID"]
@@ -359,8 +361,10 @@ def test_the_same_event_at_two_hosts_sharing_one_database_settles_once(
     assert [r.status for r in one.inbox()] == [EventStatus.DONE]
 
 
-def test_two_events_with_one_refund_id_refund_once(diseller_shop: DiSellerShop) -> None:
-    shop = diseller_shop
+def test_two_events_with_one_refund_id_refund_once(
+    make_diseller_shop: Callable[..., DiSellerShop], database_url: str
+) -> None:
+    shop = make_diseller_shop(DIVIDEBUY_DATABASE_URL=database_url)
     shop.completed_checkout()
     first = deliver(shop, refund_event(refund_id="re_same"))
     second = deliver(shop, refund_event(refund_id="re_same"))  # a new evt_ id, same refund
@@ -817,10 +821,10 @@ print(answer.status_code, json.dumps(answer.get_json()))
 
 
 def test_the_same_event_at_two_processes_at_once_settles_once(
-    diseller_shop: DiSellerShop,
+    make_diseller_shop: Callable[..., DiSellerShop], database_url: str
 ) -> None:
     """Two hosts (processes with their own app and engine) on one database get it together."""
-    shop = diseller_shop
+    shop = make_diseller_shop(DIVIDEBUY_DATABASE_URL=database_url)
     shop.completed_checkout()
     shop.fake_complete()
     body = dumps(completed_event(shop))
