@@ -56,6 +56,10 @@ def test_wheel_contents_stay_inside_the_package(wheel):
         "dividebuy_checkout/integrations/recplus/fake/app.py",
         "dividebuy_checkout/integrations/recplus/fixtures/order_112312.json",
         "dividebuy_checkout/integrations/recplus/fixtures/order_500001.json",
+        # the DiSeller fake and the seed's order, customer and product it serves
+        "dividebuy_checkout/integrations/diseller/fake/app.py",
+        "dividebuy_checkout/integrations/diseller/fixtures/seed_order_ord_456.json",
+        "dividebuy_checkout/integrations/diseller/fixtures/gb_shop.json",
         "dividebuy_checkout/py.typed",
         # the store's migrations (db upgrade reads them from the installed package)
         "dividebuy_checkout/store/migrations/env.py",
@@ -175,6 +179,37 @@ def test_installed_wheel_runs_the_sandbox_and_the_cli(wheel, tmp_path):
         finally:
             fake.terminate()
             fake.wait(timeout=10)
+        # the DiSeller fake too: a GBP order read through the installed adapter
+        diseller = subprocess.Popen(
+            [str(bin_dir / "dividebuy-checkout"), "fake", "diseller", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=clean_env,
+            cwd=tmp_path,
+        )
+        try:
+            line = diseller.stdout.readline()
+            assert "DiSeller fake listening on http://127.0.0.1:" in line, line
+            diseller_url = line.split("listening on ")[1].strip()
+            shown = subprocess.run(
+                [str(bin_dir / "dividebuy-checkout"), "order", "show", "ord_gb_1", "--json"],
+                capture_output=True,
+                text=True,
+                env={
+                    **clean_env,
+                    "DIVIDEBUY_ORDER_SOURCE": "diseller",
+                    "DIVIDEBUY_DISELLER_BASE_URL": f"{diseller_url}/v1",
+                    "DIVIDEBUY_DISELLER_API_KEY": "test-api-key",
+                },
+                cwd=tmp_path,
+                timeout=60,
+            )
+            assert shown.returncode == 0, shown.stderr
+            assert json.loads(shown.stdout)["order"]["total"] == "1298.00"
+        finally:
+            diseller.terminate()
+            diseller.wait(timeout=10)
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
