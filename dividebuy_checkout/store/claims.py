@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, and_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..config import ConfigurationError
 from ._rows import as_utc, utc_now
 from .retry import ContentionPolicy, retry_on_contention
 from .tables import work_claims
@@ -42,6 +43,7 @@ __all__ = [
     "CLAIM_BATCH",
     "DEFAULT_LEASE",
     "DEFAULT_QUIET",
+    "SUPPORTED_ENGINES",
     "ClaimRound",
     "WorkClaims",
     "claimed",
@@ -61,6 +63,14 @@ DEFAULT_QUIET = timedelta(seconds=30)
 #: items claimed per statement: small, so overlapping runs interleave instead of one run
 #: claiming everything up front and the others idling
 CLAIM_BATCH = 10
+#: the engines whose INSERT has ON CONFLICT … DO UPDATE … WHERE, which a claim is built on
+#: (SQLAlchemy dialect name → that dialect's INSERT construct)
+_INSERTS: dict[str, Callable[..., Any]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
+#: the dialect names work claims run on, for messages and checks
+SUPPORTED_ENGINES = tuple(_INSERTS)
 
 
 def default_owner() -> str:
@@ -80,6 +90,16 @@ class WorkClaims:
         quiet: timedelta = DEFAULT_QUIET,
         contention: ContentionPolicy | None = None,
     ) -> None:
+        if engine.dialect.name not in _INSERTS:
+            # refused before the job does anything: a claim that cannot be made would stop
+            # the run half-way, and ignoring claims would repeat work across hosts
+            raise ConfigurationError(
+                f"Jobs shared between hosts (reconcile, events process, platform poll) claim "
+                f"their work with INSERT … ON CONFLICT, which the {engine.dialect.name} "
+                "database named by DIVIDEBUY_DATABASE_URL does not have: use PostgreSQL or "
+                "SQLite.",
+                key="DIVIDEBUY_DATABASE_URL",
+            )
         self.engine = engine
         self.owner = owner or default_owner()
         self.lease = lease
@@ -222,14 +242,8 @@ def claimed(
 
 
 def _insert_for(conn: Connection) -> Any:
-    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite both have it)."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(work_claims)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(work_claims)
-    raise NotImplementedError(
-        f"work claims need INSERT … ON CONFLICT (PostgreSQL or SQLite), not {conn.dialect.name}"
-    )
+    """The dialect's INSERT with ON CONFLICT (:class:`WorkClaims` refused any other engine)."""
+    return _INSERTS[conn.dialect.name](work_claims)
 
 
 def _now(conn: Connection) -> datetime:
