@@ -94,7 +94,7 @@ class WorkClaims:
             # refused before the job does anything: a claim that cannot be made would stop
             # the run half-way, and ignoring claims would repeat work across hosts
             raise ConfigurationError(
-                f"Jobs shared between hosts (reconcile, events process, platform poll) claim "
+                f"Jobs shared between hosts (reconcile, platform poll) claim "
                 f"their work with INSERT … ON CONFLICT, which the {engine.dialect.name} "
                 "database named by DIVIDEBUY_DATABASE_URL does not have: use PostgreSQL or "
                 "SQLite.",
