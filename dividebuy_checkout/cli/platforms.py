@@ -257,16 +257,16 @@ def order_show(source_name: str | None, order_id: str, raw: bool, json_output: b
 
 def _show(source: OrderSource, order_id: str, *, raw: bool) -> dict[str, Any] | str | None:
     """The ``order show`` result; a string says why the order is not payable; None: not found."""
-    from ..integrations.recplus import RecPlusOrderSource  # type: ignore[import-not-found]  # mapped: cli/checkout.py
     from ..integrations.recplus.mapping import mask_personal  # type: ignore[import-not-found]  # mapped
 
     notes: tuple[str, ...] = ()
     body: Mapping[str, Any] | None = None
-    if isinstance(source, RecPlusOrderSource):
+    mapper, fetch = getattr(source, "map", None), getattr(source, "fetch", None)
+    if callable(mapper) and callable(fetch):  # a platform adapter: REC+, Divendo …
         if raw:
-            body = source.fetch(order_id)
+            body = fetch(order_id)
         reason: str | None  # typed here: mypy on the source tree sees integrations as Any
-        mapped, reason = source.map(order_id)
+        mapped, reason = mapper(order_id)
         if reason is not None:
             return reason
         if mapped is None:
@@ -283,7 +283,8 @@ def _show(source: OrderSource, order_id: str, *, raw: bool) -> dict[str, Any] | 
         "quote_order": _order_block(found),
     }
     if raw:
-        result["raw"] = mask_personal(body) if body is not None else None
+        mask = getattr(source, "mask_personal", mask_personal)  # the platform's own masking
+        result["raw"] = mask(body) if body is not None else None
     return result
 
 

@@ -50,6 +50,7 @@ from .mapping import (
     MappedOrder,
     contact_id,
     map_order,
+    mask_personal,
     needs_contact,
     not_payable_reason,
 )
@@ -158,6 +159,8 @@ class DivendoOrderSource:
     """An :class:`~dividebuy_checkout.orders.OrderSource` reading a Divendo store's orders."""
 
     platform: ClassVar[str] = PLATFORM
+    #: how ``order show --raw`` masks this platform's bodies
+    mask_personal = staticmethod(mask_personal)
 
     def __init__(
         self,
