@@ -30,6 +30,9 @@ __all__ = [
     "EVENT_RETRY_FIRST",
     "FLOAT_ARTEFACT_TOLERANCE",
     "LOOPBACK_HOSTS",
+    "POLL_LIMIT",
+    "POLL_SINCE_DAYS",
+    "POLL_STOP_AFTER_FAILURES",
     "READ_TIMEOUT",
     "RECPLUS_CURRENCY",
     "RECPLUS_JSON_TYPES",
@@ -102,6 +105,14 @@ EVENT_DEFER_FOR = timedelta(days=30)
 #: How long a host holds a claimed row before another host may take it over (a host
 #: that died mid-row). Longer than any DivideBuy call with its retries.
 EVENT_LEASE = timedelta(minutes=5)
+#: ``platform poll`` (a cron line, every 15 minutes): orders read per run, and how old a
+#: checkout may be and still be read — a shop ships and refunds within weeks; an order still
+#: unsettled after 90 days needs an operator, not a poll.
+POLL_LIMIT = 200
+POLL_SINCE_DAYS = 90
+#: A poll stops after this many failed reads in a row: the platform is down or throttling
+#: hard, and reading on would only spend its connections; the next run tries again.
+POLL_STOP_AFTER_FAILURES = 5
 #: Largest webhook body read (``DIVIDEBUY_WEBHOOK_MAX_BYTES`` default): REC+ sends one
 #: order object; even 1,000-line orders are ~2.5 MB.
 WEBHOOK_MAX_BYTES = 5 * 1024 * 1024
@@ -280,6 +291,28 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "all",
         "A webhook body is a notification, not the truth: the order is re-read from the platform "
         "before acting, and only when it has a live DivideBuy checkout.",
+    ),
+    Assumption(
+        "poll-in-play",
+        "all",
+        "platform poll reads completed checkouts not yet settled or with a refundable balance "
+        "(the latter only when the platform derives refunds), and pending ones for their "
+        "settlement only; created in the last 90 days, 200 per run, one at a time; it stops "
+        "after 5 failed reads in a row, or at once when the credentials are refused.",
+    ),
+    Assumption(
+        "divendo-poll-dates",
+        "divendo",
+        "A settlement is dated the UK calendar date of shipping.shippingdate (or of modified, "
+        "for a status in _SETTLE_STATUSES); a date-time without an offset is UK local time; "
+        "the shipping date wins over a settle status.",
+    ),
+    Assumption(
+        "divendo-poll-refunds",
+        "divendo",
+        "A cancelled line (cancellation not null) refunds its subtotal, once per line id; a "
+        "status in _REFUND_STATUSES refunds all that is left; status names compare "
+        "case-insensitively.",
     ),
     Assumption(
         "bridge-order-number",

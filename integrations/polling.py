@@ -50,6 +50,7 @@ from ..store import (
 )
 from ..store.claims import ClaimRound, WorkClaims, claimed, round_for
 from ..store.inbox import EventStatus, PlatformInbox
+from .assumptions import POLL_LIMIT, POLL_SINCE_DAYS, POLL_STOP_AFTER_FAILURES
 from .events import EventKind, EventProcessor, PlatformEvent
 
 __all__ = [
@@ -72,13 +73,11 @@ log = logging.getLogger("dividebuy_checkout.integrations.polling")
 
 #: the kind of work claimed in ``dividebuy_work_claims`` (item key ``"<platform>:<order id>"``)
 CLAIM_KIND = "poll"
-#: orders read per run by default (a 15-minute cron line)
-DEFAULT_LIMIT = 200
-#: checkouts created longer ago than this are no longer read: a shop ships and refunds
-#: within weeks; an order still unsettled after 90 days needs an operator, not a poll
-DEFAULT_SINCE_DAYS = 90
-#: failed reads in a row after which a run stops (the platform is down or throttling hard)
-STOP_AFTER_FAILURES = 5
+#: orders read per run by default, and the age of the oldest checkout read; a run stops after
+#: this many failed reads in a row (assumptions.py says why)
+DEFAULT_LIMIT = POLL_LIMIT
+DEFAULT_SINCE_DAYS = POLL_SINCE_DAYS
+STOP_AFTER_FAILURES = POLL_STOP_AFTER_FAILURES
 
 _IN_PLAY = (CheckoutStatus.PENDING, CheckoutStatus.COMPLETED)
 
