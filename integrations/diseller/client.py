@@ -324,6 +324,11 @@ class DiSellerOrderSource:
                     ids.append(pid.strip())
         return {pid: self._product(pid, order_id) for pid in ids}
 
+    def read_order(self, order_id: str) -> dict[str, Any] | None:
+        """The raw order alone (one request), or ``None`` for a 404: the webhook side's
+        re-read before settling needs its status, not its customer or products."""
+        return self._order(order_id)
+
     def fetch(self, order_id: str) -> dict[str, Any] | None:
         """The raw bundle ``{"order", "customer", "products"}`` (CLI ``--raw``), or ``None``."""
         order = self._order(order_id)

@@ -155,6 +155,14 @@ def test_prices_not_in_whole_pence_are_not_financeable(make_source, order_id):
         make_source().get_order(order_id)
 
 
+def test_read_order_is_the_raw_order_in_one_request(make_source, diseller):
+    source = make_source()
+    assert source.read_order("ord_gb_1") == diseller.state.get_order("ord_gb_1")
+    assert source.read_order("ord_nope") is None
+    assert diseller.state.calls("ORDER_GET") == 2
+    assert diseller.state.calls("CUSTOMER_GET") == diseller.state.calls("PRODUCT_GET") == 0
+
+
 def test_unknown_and_cancelled_orders_are_none(make_source):
     source = make_source()
     assert source.get_order("ord_nope") is None
