@@ -30,7 +30,6 @@ reads in a row (the platform is down: stop spending its connection budget).
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -313,14 +312,12 @@ class Poller:
 
 
 def _divendo(config: Mapping[str, Any], source: OrderSource | None) -> Poller:
+    from .divendo import DivendoConfig, DivendoOrderSource
     from .divendo.poll import events_from_order
 
-    # the adapter's module, looked up by name: it lands separately (DV-SRC) from this poll
-    divendo: Any = importlib.import_module(f"{__package__}.divendo")
-
-    settings = divendo.DivendoConfig.from_mapping(config)
-    owned = not isinstance(source, divendo.DivendoOrderSource)
-    reader = divendo.DivendoOrderSource.from_config(settings) if owned else source
+    settings = DivendoConfig.from_mapping(config)
+    owned = not isinstance(source, DivendoOrderSource)
+    reader = DivendoOrderSource.from_config(settings) if owned else source
     refunds = bool(settings.refund_cancelled_lines or settings.refund_statuses)
     return Poller(
         "divendo",
