@@ -37,6 +37,7 @@ from dividebuy_checkout import DivideBuyClient
 from dividebuy_checkout.backoffice import BackOfficeService
 from dividebuy_checkout.money import loads
 from dividebuy_checkout.sandbox import SandboxServer
+from dividebuy_checkout.sandbox.faults import Fault
 from dividebuy_checkout.schemas.examples import example_quote_for
 from dividebuy_checkout.settings import Settings as DivideBuySettings
 from dividebuy_checkout.store import CheckoutRecord, CheckoutStatus, SqlStore
@@ -785,3 +786,26 @@ def test_the_demo_pays_then_settles_a_shipped_order_and_refunds_a_cancelled_line
     assert Decimal(str(refund["amount"])) == Decimal("1299.00")
     time.sleep(1.5)  # three more polls: nothing more is sent
     assert sandbox_state()["settle_calls"] == 1 and len(sandbox_state()["refunds"]) == 1
+
+
+def test_a_run_stops_after_five_failed_reads_in_a_row_and_the_next_run_catches_up(
+    shop: Shop,
+) -> None:
+    orders = [add_order(shop.fake, f"ord-down-{n}") for n in range(7)]
+    for order_id in orders:
+        shop.completed_checkout(order_id)
+        shop.fake.state.ship(order_id)
+    shop.fake.state.arm_fault("ORDER_GET", Fault(kind="status", status=503), times=1000)
+
+    down = shop.poll()
+
+    assert [order for order, _ in down.failed] == orders[:5]  # oldest first, then it stops
+    assert down.stopped is not None and "5 failed reads in a row" in down.stopped
+    assert down.read == 0 and shop.settle_calls() == 0
+    assert shop.inbox.events() == []
+
+    shop.fake.state.clear_faults()
+    back = shop.poll()
+
+    assert back.ok and back.read == 7 and back.outcomes == {"done": 7}, back
+    assert shop.settle_calls() == 7

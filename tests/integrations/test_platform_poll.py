@@ -131,6 +131,7 @@ def test_refused_credentials_stop_the_run_at_once(make_platform_shop: Any) -> No
         (["--since-days", "-3"], "'--since-days'"),
         (["--source", "shopify"], "--source must be one of divendo, recplus, not 'shopify'"),
         (["--source", "diseller"], "DiSeller sends signed webhooks"),
+        (["--source", "divendo"], "needs DIVIDEBUY_DIVENDO_CLIENT_ID"),  # not configured
     ],
 )
 def test_bad_arguments_are_refused_and_change_nothing(
