@@ -634,7 +634,8 @@ def test_three_hosts_polling_at_once_read_and_settle_each_order_once(
     for order_id in orders:
         shop.completed_checkout(order_id)
         shop.fake.state.ship(order_id)
-    shop.fake.state.configure(latency=0.02)
+    # the stricter reading of the cap: open TCP connections count, idle keep-alives included
+    shop.fake.state.configure(latency=0.02, limit_on="connections")
     shop.fake.state.reset_peaks()
     reads_before = shop.order_reads()
     (tmp_path / "host.py").write_text(HOST_SCRIPT)
@@ -679,6 +680,7 @@ def test_three_hosts_polling_at_once_read_and_settle_each_order_once(
     snapshot = shop.fake.state.snapshot()
     assert snapshot["throttled"] == 0
     assert max(snapshot["peak_in_flight"].values()) <= HOSTS  # ≤ 5, Divendo's cap
+    assert snapshot["peak_connections"] <= HOSTS
 
 
 # -- the demo: python3 dev.py shop --platform divendo --------------------------------------------
@@ -786,6 +788,20 @@ def test_the_demo_pays_then_settles_a_shipped_order_and_refunds_a_cancelled_line
     assert Decimal(str(refund["amount"])) == Decimal("1299.00")
     time.sleep(1.5)  # three more polls: nothing more is sent
     assert sandbox_state()["settle_calls"] == 1 and len(sandbox_state()["refunds"]) == 1
+
+
+def test_an_order_divendo_no_longer_has_is_reported_not_failed(shop: Shop) -> None:
+    shop.completed_checkout("ord-deleted")  # never at the fake: 404
+
+    report = shop.poll()
+
+    assert (report.read, report.missing, report.failed, report.ok) == (
+        1,
+        ["ord-deleted"],
+        [],
+        True,
+    )
+    assert shop.inbox.events() == []
 
 
 def test_a_run_stops_after_five_failed_reads_in_a_row_and_the_next_run_catches_up(
