@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from decimal import Decimal
 from typing import Any
 
@@ -67,8 +67,20 @@ class TokenError(Exception):
 class DivendoTokenAuth(BearerTokenAuth):
     """``BearerTokenAuth`` that releases a refused call's connection before refreshing."""
 
-    #: httpx reads (and so closes) the response before handing it to the auth flow
-    requires_response_body = True
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        flow = super().sync_auth_flow(request)
+        request = next(flow)
+        while True:
+            response = yield request
+            # read (and so close) the reply first: its connection goes back to the pool
+            # before a 401 makes the flow fetch a new token through that same pool
+            response.read()
+            try:
+                request = flow.send(response)
+            except StopIteration:
+                return
 
     def __repr__(self) -> str:
         return "DivendoTokenAuth(***)"
