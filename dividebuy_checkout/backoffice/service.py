@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import events
 from ..client import DivideBuyClient
+from ..config import declare, setting
 from ..dates import parse_iso_date
 from ..errors import (
     DivideBuyError,
@@ -86,6 +87,19 @@ log = logging.getLogger("dividebuy_checkout.backoffice")
 #: request small (≈15 kB) and limits what one bad row can hold up, since
 #: DivideBuy refuses a whole batch when any row is bad.
 DEFAULT_CHUNK_SIZE = 100
+
+# declared here, beside its default, not in the Flask part: the console CLI's ``settle``
+# reads it through the same registry without importing Flask
+declare(
+    "backoffice",
+    {
+        "DIVIDEBUY_SETTLEMENT_CHUNK_SIZE": setting(
+            DEFAULT_CHUNK_SIZE,
+            "orders per DivideBuy settlement request (the back-office endpoint and `settle`)",
+            minimum=1,
+        ),
+    },
+)
 #: Delivery dates and order dates are UK calendar days.
 try:
     UK = ZoneInfo("Europe/London")

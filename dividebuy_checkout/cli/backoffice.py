@@ -57,9 +57,16 @@ json_option = click.option("--json", "json_output", is_flag=True, help="Print JS
 
 
 def _service(runtime: Runtime) -> BackOfficeService:
-    """The Flask app's service under ``flask dividebuy``; otherwise one over the runtime's."""
+    """The Flask app's service under ``flask dividebuy``; otherwise one over the runtime's,
+    configured from the registry as the app's is (``DIVIDEBUY_SETTLEMENT_CHUNK_SIZE``)."""
     return runtime.service(
-        "backoffice", lambda rt: BackOfficeService(rt.client, rt.store, notify=rt.notify)
+        "backoffice",
+        lambda rt: BackOfficeService(
+            rt.client,
+            rt.store,
+            chunk_size=rt.setting("DIVIDEBUY_SETTLEMENT_CHUNK_SIZE"),
+            notify=rt.notify,
+        ),
     )
 
 
@@ -88,8 +95,7 @@ def _refusal(exc: Refused | CallFailed) -> CliError:
     "--chunk-size",
     type=click.IntRange(min=1),
     default=None,
-    envvar="DIVIDEBUY_SETTLEMENT_CHUNK_SIZE",
-    help="Orders per DivideBuy request (default 100).",
+    help="Orders per DivideBuy request (default: DIVIDEBUY_SETTLEMENT_CHUNK_SIZE, else 100).",
 )
 @json_option
 @listener_option

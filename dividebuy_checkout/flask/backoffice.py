@@ -100,9 +100,6 @@ CONFIG_DEFAULTS: dict[str, Any] = {
         "the shop's own auth decorator (or 'module:name'), used instead of the API key",
         accepts="a view decorator or 'package.module:name', or none",
     ),
-    "DIVIDEBUY_SETTLEMENT_CHUNK_SIZE": setting(
-        100, "orders per DivideBuy settlement request", minimum=1
-    ),
     "DIVIDEBUY_BACKOFFICE_MAX_SETTLE_ORDERS": setting(
         1000, "the most orders one POST /backoffice/settle may carry", minimum=1
     ),

@@ -272,3 +272,39 @@ def test_under_flask_the_commands_use_the_apps_service(shop: Shop, run):
 
     assert result.exit_code == 0, result.output
     assert events == ["order_settled"]  # the app's service (and its signals) did the work
+
+
+# -- DIVIDEBUY_SETTLEMENT_CHUNK_SIZE: read through the settings registry -----------------------
+
+
+def _env_runtime(shop: Shop, chunk_size: str) -> Runtime:
+    environ = {"DIVIDEBUY_SETTLEMENT_CHUNK_SIZE": chunk_size}
+    return Runtime(client=shop.client, store=shop.store, environ=environ)
+
+
+@pytest.mark.parametrize(
+    ("env", "option", "requests"), [("2", (), 2), ("2", ("--chunk-size", "3"), 1)]
+)
+def test_the_chunk_size_comes_from_the_setting_unless_given(shop: Shop, run, env, option, requests):
+    for order_id in ("C1", "C2", "C3"):
+        shop.completed_order(order_id)
+
+    result = run("settle", "C1", "C2", "C3", "--json", *option, runtime=_env_runtime(shop, env))
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["settled"] == 3 and summary["requests"] == requests
+    assert shop.state()["settle_calls"] == requests
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5"])
+def test_a_bad_chunk_size_setting_exits_2_naming_it_and_sends_nothing(shop: Shop, run, value):
+    shop.completed_order("A1")
+
+    result = run("settle", "A1", runtime=_env_runtime(shop, value))
+
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: DIVIDEBUY_SETTLEMENT_CHUNK_SIZE") and "at least 1" in line
+    assert "Traceback" not in result.output
+    assert shop.state()["settle_calls"] == 0
