@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -209,11 +210,11 @@ class DivendoFakeApp:
 
     def _throttled(self) -> Response:
         config = self.state.config
-        response = _json(
+        # Werkzeug's server closes every connection after its reply (``Connection: close``),
+        # so a refused connection is closed as Divendo's would be
+        return _json(
             {"message": THROTTLED.format(limit=config.max_connections)}, config.throttle_status
         )
-        response.headers["Connection"] = "close"
-        return response
 
     # -- the API -----------------------------------------------------------------------------
 
@@ -389,7 +390,8 @@ class DivendoFakeApp:
                 seconds = body.get("advance") if isinstance(body, dict) else None
                 if isinstance(seconds, bool) or seconds is None or float(seconds) < 0:
                     raise _BadRequest('Send {"advance": seconds} (0 or more).')
-                return _json({"offset": state.advance_clock(float(seconds))})
+                offset = state.advance_clock(float(seconds))
+                return _json({"offset": Decimal(str(offset))})
             if endpoint == "admin_faults":
                 return self._arm(body)
             if endpoint == "admin_clear":

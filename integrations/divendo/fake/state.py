@@ -128,9 +128,10 @@ class FakeConfig:
                 raise ValueError(f"{name} must be 0 or more")
 
     def public(self) -> dict[str, Any]:
+        """The config as JSON can carry it (seconds as text-exact Decimals), secrets left out."""
         data = asdict(self)
         data["clients"] = sorted(self.clients)
-        return data
+        return {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in data.items()}
 
 
 @dataclass
@@ -231,7 +232,9 @@ class DivendoFakeState:
             return {
                 "access_token": token,
                 "token_type": "bearer",
-                "expires_in": int(lifetime) if lifetime == int(lifetime) else lifetime,
+                "expires_in": int(lifetime)
+                if lifetime == int(lifetime)
+                else Decimal(str(lifetime)),
             }
 
     def account_for(self, token: str | None) -> str | None:
@@ -403,7 +406,7 @@ class DivendoFakeState:
         with self._lock:
             return {
                 "config": self.config.public(),
-                "clock_offset": self._offset,
+                "clock_offset": Decimal(str(self._offset)),
                 "token_requests": self.token_requests,
                 "tokens_issued": self.tokens_issued,
                 "token_variants": dict(self.token_variants),
