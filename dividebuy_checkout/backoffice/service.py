@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -101,10 +101,11 @@ declare(
     },
 )
 #: Delivery dates and order dates are UK calendar days.
+UK: tzinfo
 try:
     UK = ZoneInfo("Europe/London")
 except ZoneInfoNotFoundError:  # pragma: no cover - no tz database on this machine
-    UK = UTC  # type: ignore[assignment]
+    UK = UTC
 
 _BATCH_ERROR_KEY = re.compile(r"^orders\.(\d+)\.(.+)$")
 

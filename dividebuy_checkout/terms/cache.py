@@ -35,7 +35,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from .backend import CacheBackend, MemoryBackend, Stored
 
@@ -62,9 +62,9 @@ class BudgetExceeded(TimeoutError):
 
 
 @dataclass(eq=False)
-class _Flight:
+class _Flight(Generic[V]):
     started: float
-    future: Future[Any] = field(default_factory=Future)
+    future: Future[V] = field(default_factory=Future)
     #: somebody waited for this load and gave up
     overran: bool = False
     #: the load ended (its value is stored, or it failed)
@@ -121,7 +121,7 @@ class SWRCache(Generic[K, V]):
         # being emptied when full; the backend stays the authority.
         self._recent: dict[K, Stored] = {}
         self._maxsize = maxsize
-        self._flights: dict[K, _Flight] = {}
+        self._flights: dict[K, _Flight[V]] = {}
         self._overdue = 0
         self._lock = threading.Lock()
         self.stats = CacheStats()
@@ -131,6 +131,12 @@ class SWRCache(Generic[K, V]):
 
     def _text(self, key: K) -> str:
         return f"{self.name}:{self._key_text(key)}"
+
+    def _value(self, entry: Stored) -> V:
+        """*entry*'s value as this cache's type. :class:`Stored` is not generic because a
+        backend (memory or Redis) keeps entries of any cache; this cache only ever reads the
+        entries it wrote under its own keys, so the value is a ``V``."""
+        return cast(V, entry.value)
 
     def _fresh(self, entry: Stored) -> bool:
         return self._clock() - entry.loaded_at < entry.fresh_for
@@ -174,7 +180,7 @@ class SWRCache(Generic[K, V]):
                 if self._fresh(entry):
                     self.stats.fresh_hits += 1
                     self._remember(key, entry)
-                    return entry.value  # type: ignore[no-any-return]
+                    return self._value(entry)
                 if stale:
                     self.stats.stale_hits += 1
                     if load and key not in self._flights:
@@ -182,7 +188,7 @@ class SWRCache(Generic[K, V]):
                         # too busy to refresh now: the stale value serves meanwhile
                         with contextlib.suppress(BudgetExceeded):
                             self._start(key, None)
-                    return entry.value  # type: ignore[no-any-return]
+                    return self._value(entry)
             self.stats.misses += 1
             if not load:
                 raise CacheMiss(key)
@@ -244,10 +250,12 @@ class SWRCache(Generic[K, V]):
             self._recent.clear()
         self._recent[key] = entry
 
-    def _start(self, key: K, loader: Callable[[K], V] | None, *, inline: bool = False) -> _Flight:
+    def _start(
+        self, key: K, loader: Callable[[K], V] | None, *, inline: bool = False
+    ) -> _Flight[V]:
         if not inline and len(self._flights) >= self._max_pending:
             raise BudgetExceeded(f"{self.name}: too many loads pending; not starting another.")
-        flight = _Flight(started=self._clock())
+        flight: _Flight[V] = _Flight(started=self._clock())
         self._flights[key] = flight
         self.stats.loads_started += 1
         if inline:
@@ -259,7 +267,7 @@ class SWRCache(Generic[K, V]):
             raise BudgetExceeded(f"{self.name}: the loader pool is closed.") from None
         return flight
 
-    def _run(self, key: K, flight: _Flight, loader: Callable[[K], V]) -> None:
+    def _run(self, key: K, flight: _Flight[V], loader: Callable[[K], V]) -> None:
         try:
             with self._backend.lock(self._text(key), LOCK_TIMEOUT) as held:
                 again = self._read(key) if held else None
@@ -275,7 +283,7 @@ class SWRCache(Generic[K, V]):
             flight.future.set_exception(exc)
             return
         self._finish(key, flight, entry)
-        flight.future.set_result(entry.value)
+        flight.future.set_result(self._value(entry))
 
     def _store(self, key: K, value: V) -> Stored:
         negative = self._negative is not None and self._negative(value)
@@ -288,7 +296,7 @@ class SWRCache(Generic[K, V]):
             log.warning("%s cache backend failed to store %s: %s", self.name, key, exc)
         return entry
 
-    def _finish(self, key: K, flight: _Flight, entry: Stored | None) -> None:
+    def _finish(self, key: K, flight: _Flight[V], entry: Stored | None) -> None:
         with self._lock:
             if entry is not None:
                 self._remember(key, entry)
@@ -298,11 +306,9 @@ class SWRCache(Generic[K, V]):
             if flight.overran:
                 self._overdue -= 1
 
-    def _wait(self, flight: _Flight, timeout: float | None) -> V:
+    def _wait(self, flight: _Flight[V], timeout: float | None) -> V:
         try:
-            return flight.future.result(  # type: ignore[no-any-return]
-                timeout=None if timeout is None else max(timeout, 0.0)
-            )
+            return flight.future.result(timeout=None if timeout is None else max(timeout, 0.0))
         except FutureTimeout:
             with self._lock:
                 if not flight.finished and not flight.overran:

@@ -27,6 +27,7 @@ share the cache across workers).
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Literal, Protocol, TypeVar
 
 from ..errors import AuthenticationError, DivideBuyError, RateLimitedError
 from ..models import RepresentativeExample, Terms
@@ -51,13 +52,22 @@ __all__ = [
     "SourceStats",
     "TermsClient",
     "TermsSource",
+    "Unavailable",
     "is_refusal",
 ]
 
 log = logging.getLogger("dividebuy_checkout.terms")
 
+
+class Unavailable(enum.Enum):
+    """The type of :data:`UNAVAILABLE`: a one-member enum, so ``value is UNAVAILABLE``
+    narrows ``T | Unavailable`` to ``T`` for the type checker (a bare ``object()`` cannot)."""
+
+    UNAVAILABLE = "unavailable"
+
+
 #: what :meth:`TermsSource.within` returns when a value cannot be had within the deadline
-UNAVAILABLE: Any = object()
+UNAVAILABLE: Final = Unavailable.UNAVAILABLE
 
 #: (amount, months): the key of a representative example
 ExampleKey = tuple[Decimal, int]
@@ -180,7 +190,9 @@ class TermsSource:
         """DivideBuy failed lately, or a call somebody gave up on is still running."""
         return bool(self.breaker.troubled or self.terms.overdue() or self.examples.overdue())
 
-    def within(self, cache: SWRCache[Any, T], key: Any, deadline: float) -> T:
+    def within(
+        self, cache: SWRCache[Any, T], key: Any, deadline: float
+    ) -> T | Literal[Unavailable.UNAVAILABLE]:
         """The cached or loaded value, or :data:`UNAVAILABLE` if not by *deadline*.
 
         *deadline* is a ``time.perf_counter()`` reading. Never raises for DivideBuy's sake.
@@ -189,10 +201,10 @@ class TermsSource:
         try:
             return cache.get(key, timeout=timeout, load=self.breaker.would_allow())
         except (CacheMiss, BudgetExceeded, CircuitOpenError):
-            return UNAVAILABLE  # type: ignore[no-any-return]
+            return UNAVAILABLE
         except Exception as exc:  # a DivideBuy failure: the page renders without the figures
             log.debug("%s %s unavailable: %s", cache.name, key, exc)
-            return UNAVAILABLE  # type: ignore[no-any-return]
+            return UNAVAILABLE
 
     def cached(self, amount: Decimal) -> bool:
         """Whether the terms for *amount* are kept (fresh, stale or refused): no call needed."""

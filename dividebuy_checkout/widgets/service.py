@@ -206,16 +206,16 @@ class WidgetService:
 
     def _price(self, amount: MoneyLike) -> Decimal:
         """*amount* as pounds (``to_money``), remembered per input: templates repeat prices."""
-        kind = type(amount)
-        if kind is Decimal or kind is str:  # never a float: 1.5 == Decimal("1.5") as a key
-            price = self._prices.get(amount)  # type: ignore[arg-type]
-            if price is not None:
-                return price
-        price = to_money(amount)
-        if kind is Decimal or kind is str:
+        # only text and Decimals are keys: a float 1.5 == Decimal("1.5") would find the
+        # Decimal's price and skip to_money, which refuses floats
+        if not isinstance(amount, (Decimal, str)):
+            return to_money(amount)
+        price = self._prices.get(amount)
+        if price is None:
+            price = to_money(amount)
             if len(self._prices) >= self._maxsize:
                 self._prices.clear()
-            self._prices[amount] = price  # type: ignore[index]
+            self._prices[amount] = price
         return price
 
     def _count(self, result: WidgetResult) -> WidgetResult:
