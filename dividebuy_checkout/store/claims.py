@@ -13,10 +13,12 @@ them. An item is taken by a round when
   it again would repeat the same call with nothing new to learn).
 
 So overlapping runs split the work between them. A finished item is released
-(:meth:`ClaimRound.done`) but stays quiet for :data:`DEFAULT_QUIET`: the same cron line on
-several hosts starts its runs a few seconds apart (clocks, process start-up), and a run that
-begins just after another one finished an item must not ask again with nothing new to learn.
-A run started after that is the next round and does the item again.
+(:meth:`ClaimRound.done`); another process leaves it alone for :data:`DEFAULT_QUIET` after
+that: the same cron line on several hosts starts its runs a few seconds apart (clocks, process
+start-up), and a run that begins just after another host finished an item must not ask again
+with nothing new to learn. The process that did it may start its next round at once (an
+operator, or a test, running ``reconcile`` twice); any run after the quiet period is the next
+round and does the item again.
 
 Times are the database's clock on PostgreSQL (hosts' clocks may disagree), the local clock on
 SQLite (one host).
@@ -31,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, select, text, update
+from sqlalchemy import Connection, Engine, and_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..config import ConfigurationError
@@ -73,9 +75,16 @@ _INSERTS: dict[str, Callable[..., Any]] = {
 SUPPORTED_ENGINES = tuple(_INSERTS)
 
 
+_owners: dict[int, str] = {}
+
+
 def default_owner() -> str:
-    """Who holds a claim: host, process and a random part (logged; never a secret)."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Who holds a claim: host, process and a random part (logged; never a secret). One per
+    process (a forked worker gets its own), so a process's next round knows its own work."""
+    pid = os.getpid()
+    if pid not in _owners:
+        _owners[pid] = f"{socket.gethostname()[:32]}:{pid}:{uuid.uuid4().hex[:8]}"
+    return _owners[pid]
 
 
 class WorkClaims:
@@ -165,6 +174,10 @@ class ClaimRound:
             free = and_(
                 work_claims.c.lease_until <= now,
                 work_claims.c.claimed_at < self.started,
+                or_(
+                    work_claims.c.owner == self.claims.owner,
+                    work_claims.c.lease_until <= now - self.claims.quiet,
+                ),
             )
             statement = insert.on_conflict_do_update(
                 index_elements=[work_claims.c.kind, work_claims.c.item_key],
@@ -178,8 +191,8 @@ class ClaimRound:
             return {row.item_key for row in conn.execute(statement)}
 
     def done(self, keys: Iterable[str]) -> None:
-        """Release finished items: overlapping runs skip them (claimed in this round), runs
-        starting within :attr:`WorkClaims.quiet` too; the round after that takes them again."""
+        """Release finished items: overlapping runs skip them (claimed in this round), other
+        processes' runs for :attr:`WorkClaims.quiet` too; later rounds take them again."""
         keys = list(keys)
         if not keys:
             return
@@ -194,7 +207,7 @@ class ClaimRound:
                         work_claims.c.item_key.in_(keys),
                         work_claims.c.owner == self.claims.owner,
                     )
-                    .values(lease_until=now + self.claims.quiet)
+                    .values(lease_until=now)
                 )
 
         retry_on_contention(release, self.claims.contention, what="release work")
