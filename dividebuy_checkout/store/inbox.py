@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from sqlalchemy import Engine, Row, Table, and_, delete, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -41,11 +41,16 @@ from sqlalchemy.exc import IntegrityError
 from ._rows import as_utc, utc_now
 from .tables import platform_events, platform_writes
 
+if TYPE_CHECKING:  # typing.Unpack for **kwargs is 3.12+; only the type checker needs it
+    from typing_extensions import Unpack
+
 __all__ = [
     "DUE_EVENT_STATUSES",
+    "ClaimOptions",
     "EventStatus",
     "InboxEntry",
     "PlatformInbox",
+    "RowFilter",
     "WriteEntry",
     "WriteStatus",
 ]
@@ -86,6 +91,31 @@ class WriteStatus(StrEnum):
 
 
 DUE_WRITE_STATUSES = (WriteStatus.PENDING, WriteStatus.FAILED)
+
+
+class ClaimOptions(TypedDict, total=False):
+    """What :meth:`PlatformInbox.claim_events` and :meth:`~PlatformInbox.claim_writes` take:
+    both queues are claimed the same way, so the options are spelled once."""
+
+    #: how long the rows are held (default 5 minutes; after that another host may take them)
+    lease: timedelta
+    #: the most rows leased at once (default 50)
+    limit: int
+    #: only this platform's rows
+    platform: str | None
+    #: exactly these rows, if they are due
+    ids: Sequence[int] | None
+    #: the clock reading to compare with (default: now)
+    now: datetime | None
+
+
+class RowFilter(TypedDict, total=False):
+    """What :meth:`PlatformInbox.events` and :meth:`~PlatformInbox.writes` filter on besides
+    the status (both lists read the same way)."""
+
+    platform: str | None
+    order_id: str | None
+    limit: int | None
 
 
 @dataclass(frozen=True)
@@ -161,43 +191,29 @@ class WriteEntry:
         }
 
 
+#: columns kept as naive UTC by SQLite: read back as aware UTC (:func:`.as_utc`)
+_TIMES = frozenset({"next_attempt_at", "received_at", "created_at", "updated_at"})
+_Entry = TypeVar("_Entry", InboxEntry, WriteEntry)
+
+
+def _entry(kind: type[_Entry], row: Row[Any]) -> _Entry:
+    """*row* as an inbox or outbox entry: the dataclass's fields are the table's columns of
+    the same names (one mapping for both queues, so a new column is added in one place)."""
+    columns = row._mapping
+    values: dict[str, Any] = {}
+    for field in fields(kind):
+        value = columns[field.name]
+        values[field.name] = as_utc(value) if field.name in _TIMES else value
+    values["status"] = (EventStatus if kind is InboxEntry else WriteStatus)(values["status"])
+    return kind(**values)
+
+
 def _event(row: Row[Any]) -> InboxEntry:
-    return InboxEntry(
-        id=row.id,
-        platform=row.platform,
-        event_key=row.event_key,
-        kind=row.kind,
-        order_id=row.order_id,
-        status=EventStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=as_utc(row.next_attempt_at),
-        received_at=as_utc(row.received_at),
-        updated_at=as_utc(row.updated_at),
-        amount=row.amount,
-        delivered_on=row.delivered_on,
-        platform_ref=row.platform_ref,
-        delivery_id=row.delivery_id,
-        note=row.note,
-        refund_id=row.refund_id,
-        lease_owner=row.lease_owner,
-    )
+    return _entry(InboxEntry, row)
 
 
 def _write(row: Row[Any]) -> WriteEntry:
-    return WriteEntry(
-        id=row.id,
-        platform=row.platform,
-        order_id=row.order_id,
-        trigger=row.trigger,
-        value=row.value,
-        status=WriteStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=as_utc(row.next_attempt_at),
-        created_at=as_utc(row.created_at),
-        updated_at=as_utc(row.updated_at),
-        last_error=row.last_error,
-        lease_owner=row.lease_owner,
-    )
+    return _entry(WriteEntry, row)
 
 
 def _short(text: str | None) -> str | None:
@@ -288,17 +304,10 @@ class PlatformInbox:
         return _event(row) if row else None
 
     def events(
-        self,
-        statuses: Sequence[EventStatus] | None = None,
-        *,
-        platform: str | None = None,
-        order_id: str | None = None,
-        limit: int | None = None,
+        self, statuses: Sequence[EventStatus] | None = None, **filters: Unpack[RowFilter]
     ) -> list[InboxEntry]:
-        """Rows, newest first, filtered by status, platform and order."""
-        rows = self._rows(
-            platform_events, platform_events.c.received_at, statuses, platform, order_id, limit
-        )
+        """Rows, newest first, filtered by status, platform and order (:class:`RowFilter`)."""
+        rows = self._rows(platform_events, platform_events.c.received_at, statuses, **filters)
         return [_event(row) for row in rows]
 
     def _rows(
@@ -306,9 +315,10 @@ class PlatformInbox:
         table: Table,
         newest: Any,
         statuses: Sequence[StrEnum] | None,
-        platform: str | None,
-        order_id: str | None,
-        limit: int | None,
+        *,
+        platform: str | None = None,
+        order_id: str | None = None,
+        limit: int | None = None,
     ) -> list[Row[Any]]:
         query = select(table).order_by(newest.desc(), table.c.id.desc())
         if statuses:
@@ -326,11 +336,12 @@ class PlatformInbox:
         self,
         table: Table,
         statuses: Sequence[StrEnum],
-        lease: timedelta,
-        limit: int,
-        platform: str | None,
-        ids: Sequence[int] | None,
-        now: datetime | None,
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        limit: int = 50,
+        platform: str | None = None,
+        ids: Sequence[int] | None = None,
+        now: datetime | None = None,
     ) -> tuple[str, list[Row[Any]]]:
         """Lease up to *limit* due rows of *table* in one transaction; ``(owner, rows)``."""
         now = now or utc_now()
@@ -355,19 +366,10 @@ class PlatformInbox:
             ).all()
         return owner, list(rows)
 
-    def claim_events(
-        self,
-        *,
-        lease: timedelta = timedelta(minutes=5),
-        limit: int = 50,
-        platform: str | None = None,
-        ids: Sequence[int] | None = None,
-        now: datetime | None = None,
-    ) -> tuple[str, list[InboxEntry]]:
-        """Lease up to *limit* due rows (or exactly *ids* if due); ``(owner token, rows)``."""
-        owner, rows = self._claim(
-            platform_events, DUE_EVENT_STATUSES, lease, limit, platform, ids, now
-        )
+    def claim_events(self, **options: Unpack[ClaimOptions]) -> tuple[str, list[InboxEntry]]:
+        """Lease up to *limit* due rows (or exactly *ids* if due); ``(owner token, rows)``.
+        Options: :class:`ClaimOptions`."""
+        owner, rows = self._claim(platform_events, DUE_EVENT_STATUSES, **options)
         return owner, [_event(row) for row in rows]
 
     def finish_event(
@@ -502,32 +504,17 @@ class PlatformInbox:
         return _write(row)
 
     def writes(
-        self,
-        statuses: Sequence[WriteStatus] | None = None,
-        *,
-        platform: str | None = None,
-        order_id: str | None = None,
-        limit: int | None = None,
+        self, statuses: Sequence[WriteStatus] | None = None, **filters: Unpack[RowFilter]
     ) -> list[WriteEntry]:
-        """Write-backs, newest first, filtered by status, platform and order."""
-        rows = self._rows(
-            platform_writes, platform_writes.c.updated_at, statuses, platform, order_id, limit
-        )
+        """Write-backs, newest first, filtered by status, platform and order
+        (:class:`RowFilter`)."""
+        rows = self._rows(platform_writes, platform_writes.c.updated_at, statuses, **filters)
         return [_write(row) for row in rows]
 
-    def claim_writes(
-        self,
-        *,
-        lease: timedelta = timedelta(minutes=5),
-        limit: int = 50,
-        platform: str | None = None,
-        ids: Sequence[int] | None = None,
-        now: datetime | None = None,
-    ) -> tuple[str, list[WriteEntry]]:
-        """Lease up to *limit* due write-backs; ``(owner token, rows)``."""
-        owner, rows = self._claim(
-            platform_writes, DUE_WRITE_STATUSES, lease, limit, platform, ids, now
-        )
+    def claim_writes(self, **options: Unpack[ClaimOptions]) -> tuple[str, list[WriteEntry]]:
+        """Lease up to *limit* due write-backs; ``(owner token, rows)``. Options:
+        :class:`ClaimOptions`."""
+        owner, rows = self._claim(platform_writes, DUE_WRITE_STATUSES, **options)
         return owner, [_write(row) for row in rows]
 
     def finish_write(
