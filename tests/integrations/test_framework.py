@@ -101,9 +101,12 @@ def test_build_order_source_refuses_non_gbp_and_looping_statuses():
         )
 
 
-@pytest.mark.parametrize("name", ["divendo"])
-def test_platforms_not_built_yet_say_so(name):
-    with pytest.raises(ConfigurationError, match="not built yet"):
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("diseller", "DIVIDEBUY_DISELLER_API_KEY"), ("divendo", "DIVIDEBUY_DIVENDO_CLIENT_ID")],
+)
+def test_every_platform_is_built_and_names_its_missing_setting(name, key):
+    with pytest.raises(ConfigurationError, match=key):
         build_order_source(name, {})
 
 
