@@ -15,6 +15,7 @@ messages) for a bad body or query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,65 +37,94 @@ Schema = dict[str, Any]
 
 # -- shared schemas -------------------------------------------------------------------------
 
-_MONEY: Schema = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["150.00"]}
-_DATE: Schema = {"type": "string", "format": "date"}
-_DATETIME: Schema = {"type": "string"}
-_TEXT_OR_NULL: Schema = {"type": ["string", "null"]}
 
-_ERROR: Schema = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {"type": "string", "description": "a code a program can compare"},
-        "message": {"type": "string", "description": "what went wrong, for a person"},
+def _object(properties: Schema | None = None, *, required: Sequence[str] = ()) -> Schema:
+    """An object schema: *required* members listed, *properties* described (extra members
+    always allowed, see the module docstring). Every object below is made here, so they
+    cannot drift in how they are spelled."""
+    schema: Schema = {"type": "object"}
+    if required:
+        schema["required"] = list(required)
+    if properties is not None:
+        schema["properties"] = properties
+    return schema
+
+
+def _string(*choices: str, nullable: bool = False, **constraints: Any) -> Schema:
+    """A string (or null) schema; *choices* become its ``enum``; *constraints* (minLength,
+    maxLength, pattern, format …) are JSON Schema's own keywords."""
+    schema: Schema = {"type": ["string", "null"] if nullable else "string"}
+    if choices:
+        schema["enum"] = list(choices)
+    schema.update(constraints)
+    return schema
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_MONEY = _string(pattern=r"^-?\d+\.\d{2}$", examples=["150.00"])
+_DATE = _string(format="date")
+_DATETIME = _string()
+_TEXT = _string()
+_TEXT_OR_NULL = _string(nullable=True)
+_BOOLEAN: Schema = {"type": "boolean"}
+
+_ERROR = _object(
+    {
+        "error": _string(description="a code a program can compare"),
+        "message": _string(description="what went wrong, for a person"),
         "field_errors": {
             "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "additionalProperties": {"type": "array", "items": _TEXT},
             "description": "dotted field name → messages",
         },
     },
-}
+    required=["error"],
+)
 
-_REFUND: Schema = {
-    "type": "object",
-    "required": ["id", "order_id", "amount", "full", "status"],
-    "properties": {
+_REFUND = _object(
+    {
         "id": {"type": "integer"},
-        "order_id": {"type": "string"},
+        "order_id": _TEXT,
         "amount": _MONEY,
-        "full": {"type": "boolean"},
-        "status": {"type": "string"},
+        "full": _BOOLEAN,
+        "status": _TEXT,
         "dividebuy_refund_id": _TEXT_OR_NULL,
         "refund_type": _TEXT_OR_NULL,
         "note": _TEXT_OR_NULL,
         "created_at": _DATETIME,
         "updated_at": _DATETIME,
     },
-}
+    required=["id", "order_id", "amount", "full", "status"],
+)
 
 _REFUND_ERROR: Schema = {
     "allOf": [
-        {"$ref": "#/components/schemas/Error"},
-        {
-            "type": "object",
-            "properties": {
-                "refund": {"$ref": "#/components/schemas/Refund"},
-                "refund_made_at_dividebuy": {"type": "boolean"},
-            },
-        },
+        _ref("Error"),
+        _object({"refund": _ref("Refund"), "refund_made_at_dividebuy": _BOOLEAN}),
     ]
 }
 
-_ORDER_STATUS: Schema = {
-    "type": "object",
-    "required": ["order_id", "quote_id", "checkout_status", "finance_status", "refunds"],
-    "properties": {
-        "order_id": {"type": "string"},
-        "order_ref": {"type": "string"},
-        "quote_id": {"type": "string"},
+_SETTLEMENT = _object(
+    {
+        "status": _TEXT,
+        "delivered_on": _DATE,
         "dividebuy_order_id": _TEXT_OR_NULL,
-        "checkout_status": {"type": "string"},
-        "finance_status": {"type": "string"},
+        "settled_at": _TEXT_OR_NULL,
+    },
+    required=["status", "delivered_on"],
+)
+
+_ORDER_STATUS = _object(
+    {
+        "order_id": _TEXT,
+        "order_ref": _TEXT,
+        "quote_id": _TEXT,
+        "dividebuy_order_id": _TEXT_OR_NULL,
+        "checkout_status": _TEXT,
+        "finance_status": _TEXT,
         "amount": _MONEY,
         "credit_amount": _MONEY,
         "refunded": _MONEY,
@@ -102,108 +132,86 @@ _ORDER_STATUS: Schema = {
         "refundable": _MONEY,
         "blocked_by_refunds": {"type": "array", "items": {"type": "integer"}},
         "created_at": _DATETIME,
-        "settlement": {
-            "oneOf": [
-                {"type": "null"},
-                {
-                    "type": "object",
-                    "required": ["status", "delivered_on"],
-                    "properties": {
-                        "status": {"type": "string"},
-                        "delivered_on": _DATE,
-                        "dividebuy_order_id": _TEXT_OR_NULL,
-                        "settled_at": _TEXT_OR_NULL,
-                    },
-                },
-            ]
-        },
-        "refunds": {"type": "array", "items": {"$ref": "#/components/schemas/Refund"}},
+        "settlement": {"oneOf": [{"type": "null"}, _SETTLEMENT]},
+        "refunds": {"type": "array", "items": _ref("Refund")},
     },
-}
+    required=["order_id", "quote_id", "checkout_status", "finance_status", "refunds"],
+)
 
-_SETTLEMENT_REPORT: Schema = {
-    "type": "object",
-    "required": ["ok", "summary", "orders"],
-    "properties": {
-        "ok": {"type": "boolean"},
+_SETTLEMENT_OUTCOME = _object(
+    {
+        "order_id": _TEXT,
+        "outcome": _TEXT,
+        "delivered_on": _TEXT_OR_NULL,
+        "reason": _TEXT_OR_NULL,
+        "line": {"type": ["integer", "null"]},
+    },
+    required=["order_id", "outcome"],
+)
+
+_SETTLEMENT_REPORT = _object(
+    {
+        "ok": _BOOLEAN,
         "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "orders": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["order_id", "outcome"],
-                "properties": {
-                    "order_id": {"type": "string"},
-                    "outcome": {"type": "string"},
-                    "delivered_on": {"type": ["string", "null"]},
-                    "reason": _TEXT_OR_NULL,
-                    "line": {"type": ["integer", "null"]},
-                },
-            },
-        },
+        "orders": {"type": "array", "items": _SETTLEMENT_OUTCOME},
     },
-}
+    required=["ok", "summary", "orders"],
+)
 
-_RESOLUTION: Schema = {
-    "type": "object",
-    "required": ["resolution"],
-    "properties": {
-        "resolution": {
-            "type": "object",
-            "required": ["order_id", "quote_id", "action", "status", "reason"],
-            "properties": {
-                "order_id": {"type": "string"},
-                "quote_id": {"type": "string"},
-                "action": {"type": "string", "enum": ["release", "refund"]},
-                "status": {"type": "string"},
-                "reason": {"type": "string"},
+_RESOLUTION = _object(
+    {
+        "resolution": _object(
+            {
+                "order_id": _TEXT,
+                "quote_id": _TEXT,
+                "action": _string("release", "refund"),
+                "status": _TEXT,
+                "reason": _TEXT,
                 "actor": _TEXT_OR_NULL,
-                "refund": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Refund"}]},
+                "refund": {"oneOf": [{"type": "null"}, _ref("Refund")]},
             },
-        }
+            required=["order_id", "quote_id", "action", "status", "reason"],
+        )
     },
-}
+    required=["resolution"],
+)
 
-_WIDGET_TERMS: Schema = {
-    "type": "object",
-    "required": ["eligible", "amount", "state"],
-    "properties": {
-        "eligible": {"type": "boolean"},
-        "amount": {"type": "string"},
-        "state": {"type": "string", "enum": ["shown", "partial", "ineligible", "unavailable"]},
-        "amount_text": {"type": "string"},
-        "headline": {"type": "object"},
-        "terms": {"type": "array", "items": {"type": "object"}},
+_WIDGET_TERMS = _object(
+    {
+        "eligible": _BOOLEAN,
+        "amount": _TEXT,
+        "state": _string("shown", "partial", "ineligible", "unavailable"),
+        "amount_text": _TEXT,
+        "headline": _object(),
+        "terms": {"type": "array", "items": _object()},
         "example": {"type": ["object", "null"]},
-        "text": {"type": "object"},
+        "text": _object(),
     },
-}
+    required=["eligible", "amount", "state"],
+)
 
-_WEBHOOK_RECEIVED: Schema = {
-    "type": "object",
-    "required": ["received", "recorded", "duplicates", "ignored"],
-    "properties": {
-        name: {"type": "integer", "minimum": 0}
-        for name in ("received", "recorded", "duplicates", "ignored")
-    },
-}
+_WEBHOOK_COUNTS = ("received", "recorded", "duplicates", "ignored")
+_WEBHOOK_RECEIVED = _object(
+    {name: {"type": "integer", "minimum": 0} for name in _WEBHOOK_COUNTS},
+    required=_WEBHOOK_COUNTS,
+)
 
-_HEALTH: Schema = {
-    "type": "object",
-    "required": ["status", "database", "redis", "divide_buy", "worker"],
-    "properties": {
-        "status": {"type": "string", "enum": ["ok", "degraded", "down"]},
-        "database": {"type": "string", "enum": ["ok", "unreachable", "timeout"]},
-        "redis": {"type": "string", "enum": ["off", "ok", "unreachable"]},
-        "shared_state": {
-            "type": "string",
-            "enum": ["shared", "local", "off"],
-            "description": "shared through Redis, fallen back to this worker's own, or no Redis",
-        },
-        "divide_buy": {"type": "string"},
+_HEALTH = _object(
+    {
+        "status": _string("ok", "degraded", "down"),
+        "database": _string("ok", "unreachable", "timeout"),
+        "redis": _string("off", "ok", "unreachable"),
+        "shared_state": _string(
+            "shared",
+            "local",
+            "off",
+            description="shared through Redis, fallen back to this worker's own, or no Redis",
+        ),
+        "divide_buy": _TEXT,
         "worker": {"type": "integer"},
     },
-}
+    required=["status", "database", "redis", "divide_buy", "worker"],
+)
 
 _COMPONENT_SCHEMAS: dict[str, Schema] = {
     "Error": _ERROR,
@@ -242,10 +250,6 @@ _SECURITY: dict[str, list[dict[str, list[str]]]] = {
 }
 
 
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 def _json(schema: Schema) -> dict[str, Schema]:
     return {"application/json": {"schema": schema}}
 
@@ -261,7 +265,7 @@ def _path_param(name: str, schema: Schema, description: str) -> Schema:
 
 
 _ORDER_ID = _path_param(
-    "order_id", {"type": "string", "minLength": 1}, "the shop's order id (as sent to DivideBuy)"
+    "order_id", _string(minLength=1), "the shop's order id (as sent to DivideBuy)"
 )
 
 # -- the endpoints --------------------------------------------------------------------------
@@ -317,7 +321,7 @@ class Endpoint:
         return op
 
 
-_RETRY_AFTER = {"Retry-After": {"type": "string", "pattern": r"^\d+$"}}
+_RETRY_AFTER = {"Retry-After": _string(pattern=r"^\d+$")}
 
 #: answers every back-office endpoint may give besides its own
 _BACKOFFICE_COMMON: dict[int, tuple[str, Schema | None]] = {
@@ -358,55 +362,47 @@ def _backoffice(
     )
 
 
-_SETTLE_BODY: Schema = {
-    "type": "object",
-    "required": ["orders"],
-    "properties": {
+_SETTLE_BODY = _object(
+    {
         "orders": {
             "type": "array",
             "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["order_id", "delivered_on"],
-                "properties": {
-                    "order_id": {"type": "string", "minLength": 1, "maxLength": 64},
-                    "delivered_on": _DATE,
-                },
-            },
+            "items": _object(
+                {"order_id": _string(minLength=1, maxLength=64), "delivered_on": _DATE},
+                required=["order_id", "delivered_on"],
+            ),
         }
     },
-}
+    required=["orders"],
+)
 
-_REFUND_BODY: Schema = {
-    "type": "object",
-    "properties": {
+_REFUND_BODY = _object(
+    {
         "amount": {
             "description": "pounds to refund (a string or a number); absent or null: all left",
-            "oneOf": [{"type": "null"}, {"type": "string"}, {"type": "number"}],
+            "oneOf": [{"type": "null"}, _TEXT, {"type": "number"}],
         }
-    },
-}
+    }
+)
 
-_CONFIRM_BODY: Schema = {
-    "type": "object",
-    "required": ["succeeded"],
-    "properties": {
-        "succeeded": {"type": "boolean"},
-        "dividebuy_refund_id": {"type": ["string", "null"], "minLength": 1, "maxLength": 64},
-        "note": {"type": ["string", "null"], "maxLength": 500},
+_CONFIRM_BODY = _object(
+    {
+        "succeeded": _BOOLEAN,
+        "dividebuy_refund_id": _string(nullable=True, minLength=1, maxLength=64),
+        "note": _string(nullable=True, maxLength=500),
     },
-}
+    required=["succeeded"],
+)
 
-_RESOLVE_BODY: Schema = {
-    "type": "object",
-    "required": ["action", "reason"],
-    "properties": {
-        "action": {"type": "string", "enum": ["release", "refund"]},
-        "reason": {"type": "string", "minLength": 1, "maxLength": 500},
-        "quote_id": {"type": ["string", "null"], "minLength": 1, "maxLength": 64},
-        "actor": {"type": ["string", "null"], "minLength": 1, "maxLength": 56},
+_RESOLVE_BODY = _object(
+    {
+        "action": _string("release", "refund"),
+        "reason": _string(minLength=1, maxLength=500),
+        "quote_id": _string(nullable=True, minLength=1, maxLength=64),
+        "actor": _string(nullable=True, minLength=1, maxLength=56),
     },
-}
+    required=["action", "reason"],
+)
 
 _REFUND_ANSWERS: dict[int, tuple[str, Schema | None]] = {
     404: ("no DivideBuy checkout for this order", _ref("Error")),
@@ -427,9 +423,7 @@ _WEBHOOK_ANSWERS: dict[int, tuple[str, Schema | None]] = {
     503: ("the event could not be recorded: deliver it again", _ref("Error")),
 }
 
-_PLATFORM = _path_param(
-    "platform", {"type": "string", "minLength": 1}, "the shop platform (e.g. recplus)"
-)
+_PLATFORM = _path_param("platform", _string(minLength=1), "the shop platform (e.g. recplus)")
 _WEBHOOK_BODY: Schema = {
     "type": "object",
     "description": "the platform's delivery as it sends it (REC+: the order, raw or wrapped)",
@@ -453,7 +447,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "backoffice_refund",
         "Refund part or all of an order financed with DivideBuy",
         {
-            201: ("refunded", {"type": "object", "properties": {"refund": _ref("Refund")}}),
+            201: ("refunded", _object({"refund": _ref("Refund")})),
             202: ("refunded at DivideBuy; the shop records it shortly", _ref("RefundError")),
             **_REFUND_ANSWERS,
         },
@@ -477,7 +471,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "backoffice_confirm_refund",
         "Record what DivideBuy did with a refund whose outcome was unknown",
         {
-            200: ("recorded", {"type": "object", "properties": {"refund": _ref("Refund")}}),
+            200: ("recorded", _object({"refund": _ref("Refund")})),
             404: ("no such refund", _ref("Error")),
             409: ("the refund's outcome is already known", _ref("Error")),
         },
@@ -519,7 +513,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "in": "query",
                 "required": True,
                 # the one form the endpoint reads (anything else is a 400 field error)
-                "schema": {"type": "string", "pattern": f"^{WELL_FORMED_POUNDS.pattern}$"},
+                "schema": _string(pattern=f"^{WELL_FORMED_POUNDS.pattern}$"),
                 "example": "2000.00",
                 "description": "the price in pounds, like 149.99",
             },
@@ -527,7 +521,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "name": "If-None-Match",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string"},
+                "schema": _TEXT,
             },
         ),
         headers={429: _RETRY_AFTER},
@@ -552,7 +546,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "webhooks",
         parameters=(
             _PLATFORM,
-            _path_param("event_name", {"type": "string", "minLength": 1}, "the event's name"),
+            _path_param("event_name", _string(minLength=1), "the event's name"),
         ),
         request_body=_WEBHOOK_BODY,
         security="webhook",
@@ -573,7 +567,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/openapi.json",
         "openapi",
         "This document",
-        {200: ("the OpenAPI 3.1 document", {"type": "object", "required": ["openapi", "paths"]})},
+        {200: ("the OpenAPI 3.1 document", _object(required=["openapi", "paths"]))},
         "operations",
     ),
 )
