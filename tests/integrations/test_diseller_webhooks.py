@@ -874,3 +874,52 @@ def test_the_same_event_at_two_processes_at_once_settles_once(
     assert shop.settle_calls() == 1
     [row] = shop.inbox()
     assert row.status is EventStatus.DONE, row.note
+
+
+def test_dividebuy_down_at_a_settle_still_answers_200_and_events_process_settles_later(
+    diseller_shop: DiSellerShop,
+) -> None:
+    """C-9: the platform's 200 does not depend on DivideBuy."""
+    shop = diseller_shop
+    shop.completed_checkout()
+    shop.subscribe()
+    shop.sandbox_fault(route="SETTLE", status=503, times=20)
+    shop.fake_complete()
+    assert [d.status for d in shop.sender.deliveries] == [200]
+    [row] = shop.inbox()
+    assert row.status is EventStatus.FAILED, row.note
+    httpx.delete(f"{shop.sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
+    shop.platform.inbox.retry_event(row.id)
+    assert shop.platform.processor.process_due().counts == {"done": 1}
+    assert shop.inbox()[0].status is EventStatus.DONE
+
+
+def test_the_hex_body_scheme_end_to_end(make_diseller_shop: Callable[..., DiSellerShop]) -> None:
+    shop = make_diseller_shop(DIVIDEBUY_DISELLER_SIGNATURE_SCHEME="hex-body")
+    shop.completed_checkout()
+    shop.subscribe(scheme="hex-body")
+    shop.fake_complete()
+    assert [d.status for d in shop.sender.deliveries] == [200]
+    assert shop.settle_calls() == 1
+    # no signed timestamp: an event created over 3 days ago is refused as a possible replay
+    old = refund_event()
+    old["created"] = int(time.time()) - 4 * 86400
+    body = dumps(old)
+    answer = deliver(shop, body, header=sign(body, SECRET, scheme="hex-body"))
+    assert answer.status_code == 200 and answer.json()["ignored"] == 1
+    assert shop.refund_calls() == 0
+    # and a t=,v1= header is not what this shop verifies
+    assert deliver(shop, refund_event()).status_code == 401
+
+
+def test_no_personal_data_reaches_the_inbox(diseller_shop: DiSellerShop) -> None:
+    shop = diseller_shop
+    shop.completed_checkout()
+    shop.subscribe()
+    shop.fake_complete()
+    shop.fake_refund(1500)
+    shop.fake_cancel()
+    rows = " ".join(str(r.to_dict()) for r in shop.inbox()).lower()
+    assert len(shop.inbox()) == 3
+    for personal in ("ann", "lee", "example.co.uk", "high street", "leeds", "ls1", "07400"):
+        assert personal not in rows, personal
