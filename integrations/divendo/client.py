@@ -21,8 +21,9 @@ payable by configuration), or raises ``OrderSourceUnavailable`` / ``OrderNotFina
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar
@@ -59,10 +60,12 @@ from .tokens import DivendoTokenAuth, TokenError, TokenFetcher
 __all__ = [
     "BUSY",
     "KEEPALIVE_EXPIRY",
+    "PAGE_LIMIT",
     "CappedTransport",
     "DivendoOrderSource",
     "PlatformCheck",
     "PoolBusy",
+    "account_cap_warning",
     "divendo_error_envelope",
 ]
 
@@ -74,6 +77,8 @@ KEEPALIVE_EXPIRY = 5.0
 BUSY = "Divendo is busy"
 #: Order ids longer than this are not sent (Divendo's are 24 hex digits).
 MAX_ORDER_ID = 64
+#: "count: The number of records to return (maximum 25)" (Divendo's public reference, P).
+PAGE_LIMIT = 25
 
 CREDENTIALS_REFUSED = (
     f"Divendo refused the bearer token twice: check {PREFIX}CLIENT_ID and "
@@ -144,6 +149,26 @@ def divendo_error_envelope(body: Any) -> tuple[int | None, str] | None:
         if isinstance(value, str) and value.strip():
             return None, value.strip()[:300]
     return None
+
+
+def account_cap_warning(max_connections: int, environ: Mapping[str, str]) -> str | None:
+    """Why this deployment may exceed the account's cap (``WEB_CONCURRENCY`` × N > 5), or None.
+
+    The cap is per account, the pool per process: only the operator knows every process,
+    so the known worker count is checked and anything above the cap is said at start-up.
+    """
+    raw = environ.get("WEB_CONCURRENCY", "").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        return None
+    workers = int(raw)
+    if workers * max_connections <= MAX_CONNECTIONS_LIMIT:
+        return None
+    return (
+        f"WEB_CONCURRENCY={workers} workers x {PREFIX}MAX_CONNECTIONS={max_connections} = "
+        f"{workers * max_connections} connections, above the {MAX_CONNECTIONS_LIMIT} Divendo "
+        "allows per account: expect its throttling error under load (lower "
+        f"{PREFIX}MAX_CONNECTIONS)."
+    )
 
 
 @dataclass(frozen=True)
@@ -232,8 +257,22 @@ class DivendoOrderSource:
         )
 
     @classmethod
-    def from_config(cls, config: DivendoConfig, **kwargs: Any) -> DivendoOrderSource:
-        """Build from :class:`DivendoConfig` (``kwargs``: ``retry``/``sleep``/``clock``/…)."""
+    def from_config(
+        cls,
+        config: DivendoConfig,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> DivendoOrderSource:
+        """Build from :class:`DivendoConfig` (``kwargs``: ``retry``/``sleep``/``clock``/…).
+
+        Warns once when the known worker count times the pool exceeds the account's cap.
+        """
+        warning = account_cap_warning(
+            config.max_connections, os.environ if environ is None else environ
+        )
+        if warning is not None:
+            log.warning("%s", warning)
         return cls(
             config.base_url,
             config.client_id,
@@ -347,6 +386,55 @@ class DivendoOrderSource:
         if reason is not None:
             log.info("divendo order %s not payable by configuration: %s", order_id, reason)
         return mapped.order if mapped is not None else None
+
+    def iter_orders(self, *, page_size: int = PAGE_LIMIT) -> Iterator[dict[str, Any]]:
+        """Every order Divendo lists (``GET /orders?count=&offset=``), each once (backfill).
+
+        Paging is not in the seeds: ``count`` (at most 25) and ``offset``, replies
+        ``{"total", "count", "offset", "results"}`` (P). ``total`` is re-read on every page
+        (orders arriving mid-scan are picked up); an id already seen is skipped; an empty
+        page, the end of ``total`` or a page of nothing new ends the scan. The order source
+        itself never needs this (it reads orders by id).
+        """
+        count = max(1, min(page_size, PAGE_LIMIT))
+        offset = 0
+        seen: set[str] = set()
+        while True:
+            try:
+                reply = self._http.request(
+                    "GET", "/orders", params={"count": str(count), "offset": str(offset)}
+                )
+            except PlatformError as exc:
+                raise self._unavailable(exc, None) from None
+            except (TokenError, PoolBusy) as exc:
+                raise OrderSourceUnavailable(detail=str(exc), platform=PLATFORM) from None
+            body = reply.body if isinstance(reply.body, Mapping) else {}
+            results, total = body.get("results"), body.get("total")
+            if (
+                not isinstance(results, list)
+                or isinstance(total, bool)
+                or not isinstance(total, int)
+            ):
+                raise OrderSourceUnavailable(
+                    detail="Divendo answered GET /orders without a results list and a total",
+                    platform=PLATFORM,
+                    status=reply.status,
+                )
+            fresh = [
+                order
+                for order in results
+                if isinstance(order, dict) and str(order.get("id")) not in seen
+            ]
+            if not fresh:
+                if results:
+                    log.warning("divendo GET /orders offset %d repeated a page: stopped", offset)
+                return
+            for order in fresh:
+                seen.add(str(order.get("id")))
+                yield order
+            offset += len(results)
+            if offset >= total:
+                return
 
     # -- checking ----------------------------------------------------------------------------
 

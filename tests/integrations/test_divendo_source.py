@@ -539,3 +539,101 @@ def test_each_failure_has_a_shopper_and_an_operator_outcome(shop, divendo, caplo
     if status == 503:  # the operator's log names the platform, the order and the status
         assert f"could not be read for order {order_id}" in caplog.text
         assert operator in caplog.text
+
+
+# -- backfill paging (DV-T7) and the account's cap at start-up ------------------------------------
+
+
+def _add_orders(divendo: DivendoFakeServer, count: int) -> None:
+    template = divendo.state.get_order("ord-uk-1")
+    assert template is not None
+    for index in range(count):
+        divendo.state.put_order(
+            {**template, "id": f"ord-page-{index:03d}", "created": f"2026-12-01T00:{index:02d}:00Z"}
+        )
+
+
+def test_paging_asks_for_at_most_25_and_reads_every_order_once(make_source, divendo):
+    _add_orders(divendo, 30)
+    everything = {o["id"] for o in divendo.state.list_orders()}
+    ids = [o["id"] for o in make_source().iter_orders(page_size=100)]
+    assert sorted(ids) == sorted(everything) and len(ids) == len(set(ids))
+    assert divendo.state.calls["ORDERS_LIST"] == -(-len(everything) // 25)
+
+
+def test_paging_an_empty_account_is_one_call():
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            return httpx.Response(200, json={"access_token": "t", "token_type": "bearer"})
+        calls.append(str(request.url.params))
+        return httpx.Response(200, json={"total": 0, "count": 0, "offset": 0, "results": []})
+
+    source = DivendoOrderSource(
+        "https://api.diven.do", "c", "s", transport=httpx.MockTransport(handler)
+    )
+    try:
+        assert list(source.iter_orders()) == []
+    finally:
+        source.close()
+    assert calls == ["count=25&offset=0"]
+
+
+def test_paging_one_at_a_time_still_reads_everything(make_source, divendo):
+    ids = [o["id"] for o in make_source().iter_orders(page_size=1)]
+    assert sorted(ids) == sorted(o["id"] for o in divendo.state.list_orders())
+    assert divendo.state.calls["ORDERS_LIST"] == len(ids)
+
+
+def test_orders_arriving_mid_scan_are_picked_up_without_repeats(make_source, divendo):
+    _add_orders(divendo, 30)
+    scan = make_source().iter_orders()
+    first = [next(scan) for _ in range(25)]
+    template = divendo.state.get_order("ord-uk-1")
+    assert template is not None
+    divendo.state.put_order({**template, "id": "ord-late", "created": "2030-01-01T00:00:00Z"})
+    rest = list(scan)
+    ids = [o["id"] for o in first + rest]
+    assert "ord-late" in ids and len(ids) == len(set(ids))
+
+
+def test_a_page_repeating_itself_stops_the_scan(caplog):
+    calls: list[str] = []
+    page = {"total": 100, "count": 2, "offset": 0, "results": [{"id": "a"}, {"id": "b"}]}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            return httpx.Response(200, json={"access_token": "t", "token_type": "bearer"})
+        calls.append(str(request.url.params))
+        return httpx.Response(200, json=page)
+
+    source = DivendoOrderSource(
+        "https://api.diven.do", "c", "s", transport=httpx.MockTransport(handler)
+    )
+    try:
+        assert [o["id"] for o in source.iter_orders()] == ["a", "b"]
+    finally:
+        source.close()
+    assert calls == ["count=25&offset=0", "count=25&offset=2"]
+    assert "repeated a page" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("workers", "connections", "warned"),
+    [("2", "2", False), ("3", "2", True), ("", "5", False), ("1", "5", False), ("x", "3", False)],
+)
+def test_a_known_worker_count_over_the_accounts_cap_is_warned_at_start_up(
+    divendo, caplog, workers, connections, warned
+):
+    config = DivendoConfig.from_mapping(
+        {
+            "DIVIDEBUY_DIVENDO_CLIENT_ID": DEFAULT_CLIENT_ID,
+            "DIVIDEBUY_DIVENDO_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+            "DIVIDEBUY_DIVENDO_BASE_URL": divendo.url,
+            "DIVIDEBUY_DIVENDO_MAX_CONNECTIONS": connections,
+        }
+    )
+    caplog.set_level(logging.WARNING)
+    DivendoOrderSource.from_config(config, environ={"WEB_CONCURRENCY": workers}).close()
+    assert ("allows per account" in caplog.text) is warned
