@@ -214,9 +214,9 @@ def _settle(
     order_id = _text_id(obj.get("id"), "data.object.id")
     if not has_checkout(order_id):
         return []
-    # The status the event reports (order.completed: "completed") must still hold.
-    said = obj.get("status")
-    expected = said if isinstance(said, str) and said else kind.rpartition(".")[2]
+    # The status the event's type names (order.completed: "completed") must still hold;
+    # the payload's own status is not trusted to choose it.
+    expected = kind.rpartition(".")[2]
     fresh = source.read_order(order_id)  # OrderSourceError → 503: DiSeller redelivers
     status = None if fresh is None else fresh.get("status")
     if status != expected:

@@ -923,3 +923,14 @@ def test_no_personal_data_reaches_the_inbox(diseller_shop: DiSellerShop) -> None
     assert len(shop.inbox()) == 3
     for personal in ("ann", "lee", "example.co.uk", "high street", "leeds", "ls1", "07400"):
         assert personal not in rows, personal
+
+
+def test_the_settle_status_comes_from_the_event_type_not_its_payload(
+    diseller_shop: DiSellerShop,
+) -> None:
+    """An order.completed whose object says "pending" for a pending order settles nothing."""
+    shop = diseller_shop
+    shop.completed_checkout()
+    answer = deliver(shop, event("order.completed", {"id": ORDER, "status": "pending"}))
+    assert answer.status_code == 200 and answer.json()["ignored"] == 1
+    assert shop.inbox() == [] and shop.settle_calls() == 0
