@@ -637,3 +637,19 @@ def test_a_known_worker_count_over_the_accounts_cap_is_warned_at_start_up(
     caplog.set_level(logging.WARNING)
     DivendoOrderSource.from_config(config, environ={"WEB_CONCURRENCY": workers}).close()
     assert ("allows per account" in caplog.text) is warned
+
+
+def test_platform_check_on_the_command_line(divendo):
+    env = {
+        "DIVIDEBUY_DIVENDO_BASE_URL": divendo.url,
+        "DIVIDEBUY_DIVENDO_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "DIVIDEBUY_DIVENDO_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+    }
+    args = ["platform", "check", "--source", "divendo"]
+    good = CliRunner().invoke(build_group(), args, env=env, obj=Runtime(environ=env))
+    assert good.exit_code == 0 and "issued a bearer token" in good.output
+    env["DIVIDEBUY_DIVENDO_CLIENT_SECRET"] = "not-the-secret"
+    bad = CliRunner().invoke(build_group(), args, env=env, obj=Runtime(environ=env))
+    assert bad.exit_code == 1 and CLIENT_SECRET_SETTING in bad.output
+    assert "not-the-secret" not in bad.output
+    assert divendo.state.token_variants == {"basic/form": 2}
