@@ -42,6 +42,7 @@ from dividebuy_checkout.flask import DivideBuy, signals
 from dividebuy_checkout.flask.webhooks import PlatformServices, platform_services
 from dividebuy_checkout.money import dumps, loads
 from dividebuy_checkout.sandbox import SandboxServer
+from dividebuy_checkout.sandbox.faults import Fault
 from dividebuy_checkout.schemas.examples import example_quote_for
 from dividebuy_checkout.store import CheckoutRecord, CheckoutStatus, SqlStore
 from dividebuy_checkout.store.inbox import EventStatus, InboxEntry
@@ -934,3 +935,18 @@ def test_the_settle_status_comes_from_the_event_type_not_its_payload(
     answer = deliver(shop, event("order.completed", {"id": ORDER, "status": "pending"}))
     assert answer.status_code == 200 and answer.json()["ignored"] == 1
     assert shop.inbox() == [] and shop.settle_calls() == 0
+
+
+def test_a_lost_delivery_is_recovered_by_a_redelivery(diseller_shop: DiSellerShop) -> None:
+    """A fault armed on the fake's WEBHOOK_SEND route loses the delivery; redelivered, it
+    settles (signed afresh)."""
+    shop = diseller_shop
+    shop.completed_checkout()
+    shop.subscribe()
+    shop.fake.state.arm_fault("WEBHOOK_SEND", Fault(kind="status", status=503))
+    shop.fake_complete()
+    [lost] = shop.sender.deliveries
+    assert (lost.status, lost.error) == (None, "fault: not sent")
+    assert shop.inbox() == [] and shop.settle_calls() == 0
+    [again] = shop.sender.redeliver(lost.event_id)
+    assert again.status == 200 and shop.settle_calls() == 1
