@@ -9,7 +9,7 @@ example order, customer and product (and the GBP fixtures) in ``fixtures/``.
 from __future__ import annotations
 
 from .budget import BudgetExhausted, RequestBudget
-from .client import BackfillResult, DiSellerOrderSource, PagingError, PlatformCheck
+from .client import BackfillResult, DiSellerOrderSource, PagingError, PlatformCheck, StatusWrite
 from .config import DiSellerConfig
 from .mapping import MappedOrder, ProductInfo, map_order
 
@@ -23,5 +23,6 @@ __all__ = [
     "PlatformCheck",
     "ProductInfo",
     "RequestBudget",
+    "StatusWrite",
     "map_order",
 ]

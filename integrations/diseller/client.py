@@ -62,6 +62,7 @@ __all__ = [
     "DiSellerOrderSource",
     "PagingError",
     "PlatformCheck",
+    "StatusWrite",
     "diseller_error_envelope",
 ]
 
@@ -102,6 +103,20 @@ class PlatformCheck:
     ok: bool
     message: str
     status: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusWrite:
+    """The outcome of a status write-back, for the outbox.
+
+    ``outcome`` is ``"done"``, ``"rejected"`` (DiSeller refused the value: resending
+    cannot help) or ``"retry"`` (DiSeller down, slow, rate limiting, refusing the key,
+    or the background budget spent: safe to resend, the write is idempotent).
+    """
+
+    outcome: str
+    status: int | None
+    message: str
 
 
 class PagingError(OrderSourceUnavailable):
@@ -466,6 +481,38 @@ class DiSellerOrderSource:
             log.info("diseller backfill: %s", exc)
             return BackfillResult(tuple(orders), exc.requests, False, cursor, exc.resumes_at)
         return BackfillResult(tuple(orders), budget.spent - before, True, cursor)
+
+    # -- writing (opt-in: DIVIDEBUY_DISELLER_WRITE_BACK) -------------------------------------
+
+    def write_status(self, order_id: str, status: str) -> StatusWrite:
+        """``PUT /orders/{id}`` ``{"status": status}`` (assumed: only products document PUT).
+
+        Background work: it spends the request budget (a spent budget says "retry"),
+        is retried on 429/5xx/timeouts (idempotent), and never raises for a platform
+        failure: the outcome says what to do.
+        """
+        if not self.budget.try_spend():
+            when = datetime.fromtimestamp(self.budget.resumes_at(), UTC)
+            return StatusWrite(
+                "retry",
+                None,
+                f"DiSeller request budget spent; resumes at {when:%Y-%m-%d %H:%M:%S} UTC",
+            )
+        try:
+            reply = self._http.request(
+                "PUT",
+                "/orders/{id}",
+                path_params={"id": str(order_id)},
+                json_body={"status": status},
+                idempotent=True,
+            )
+        except PlatformError as exc:
+            if exc.status == 401:
+                return StatusWrite("retry", 401, KEY_REFUSED)
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                return StatusWrite("rejected", exc.status, exc.message)
+            return StatusWrite("retry", exc.status, str(exc))
+        return StatusWrite("done", reply.status, "written")
 
     # -- checking ----------------------------------------------------------------------------
 

@@ -375,6 +375,37 @@ def test_platform_check(make_source):
     assert not refused.ok and "DIVIDEBUY_DISELLER_API_KEY" in refused.message
 
 
+# -- status write-back (opt-in) ----------------------------------------------------------------
+
+
+def test_a_status_write_is_recorded_at_the_fake(make_source, diseller):
+    source = make_source()
+    written = source.write_status("ord_gb_1", "pending_finance")
+    assert (written.outcome, written.status) == ("done", 200)
+    assert [w["status"] for w in diseller.state.writes] == ["pending_finance"]
+    assert diseller.state.events[-1]["type"] == "order.updated"
+
+
+def test_status_writes_say_whether_to_retry(make_source, diseller, waits):
+    source = make_source()
+    refused = source.write_status("ord_gb_1", "not-a-status")
+    assert refused.outcome == "rejected" and "Invalid status" in refused.message
+    assert source.write_status("ord_nope", "paid").outcome == "rejected"
+    diseller.state.arm_fault("ORDER_UPDATE", Fault(kind="status", status=503), times=3)
+    assert source.write_status("ord_gb_1", "paid").outcome == "retry"
+    key = make_source("wrong-key").write_status("ord_gb_1", "paid")
+    assert key.outcome == "retry" and "DIVIDEBUY_DISELLER_API_KEY" in key.message
+    assert diseller.state.writes == []
+
+
+def test_status_writes_spend_the_background_budget(make_source, diseller):
+    source = make_source(budget=RequestBudget(1, clock=diseller.state.now))
+    assert source.write_status("ord_gb_1", "paid").outcome == "done"
+    spent = source.write_status("ord_gb_1", "paid")
+    assert spent.outcome == "retry" and "budget spent; resumes at" in spent.message
+    assert len(diseller.state.writes) == 1
+
+
 # -- DS-C2 paging -----------------------------------------------------------------------------
 
 
