@@ -950,3 +950,23 @@ def test_a_lost_delivery_is_recovered_by_a_redelivery(diseller_shop: DiSellerSho
     assert shop.inbox() == [] and shop.settle_calls() == 0
     [again] = shop.sender.redeliver(lost.event_id)
     assert again.status == 200 and shop.settle_calls() == 1
+
+
+def test_a_503_from_the_shop_is_sent_again_on_the_fakes_retry_schedule(
+    diseller_shop: DiSellerShop,
+) -> None:
+    """DiSeller cannot be re-read (every attempt of the source 503s): the shop answers 503,
+    records nothing; the fake's retry finds it readable and the order settles once."""
+    shop = diseller_shop
+    shop.completed_checkout()
+    shop.subscribe()
+    shop.sender.set_mode(DeliveryMode(retry_ms=(10, 10)))
+    shop.fake.state.arm_fault("ORDER_GET", Fault(kind="status", status=503), times=3)
+    shop.fake_complete()
+    assert [(d.attempt, d.status) for d in shop.sender.deliveries] == [(1, 503), (2, 200)]
+    assert shop.settle_calls() == 1
+    assert [r.status for r in shop.inbox()] == [EventStatus.DONE]
+    bad = httpx.post(
+        f"{shop.fake.url}/_fake/webhooks/mode", json={"retry_ms": [10, -1]}, timeout=10
+    )
+    assert bad.status_code == 400 and "retry_ms" in bad.text

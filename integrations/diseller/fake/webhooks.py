@@ -12,9 +12,11 @@ DiSeller documents no retries, ordering or duplicates (Q-D12), so a receiver
 must cope with all of them; :class:`DeliveryMode` produces them: ``duplicate``
 (each event sent n times), ``reorder`` (held, then sent newest first on
 :meth:`~DiSellerWebhookSender.flush`), ``hold``, ``delay_ms``,
-``bad_signature`` (signed with a wrong secret) and ``stale_seconds`` (a
-timestamp that many seconds in the past). ``POST /_fake/events/{id}/redeliver``
-sends an event again, freshly signed, as DiSeller's dashboard would.
+``bad_signature`` (signed with a wrong secret), ``stale_seconds`` (a
+timestamp that many seconds in the past) and ``retry_ms`` (a retry schedule: a
+failed attempt — not 2xx, or no answer — is sent again after each wait in turn).
+``POST /_fake/events/{id}/redeliver`` sends an event again, freshly signed, as
+DiSeller's dashboard would.
 
 The demo's admin page (``GET /_fake/``, :func:`admin_page`) lists the orders with
 the shop's "pay with DivideBuy" link and buttons that complete, cancel or refund
@@ -114,6 +116,9 @@ class DeliveryMode:
     delay_ms: int = 0
     bad_signature: bool = False
     stale_seconds: int = 0
+    #: the retry schedule: after a failed attempt (not 2xx, or no answer), wait each of
+    #: these in turn and send again (Stripe-like; DiSeller documents none)
+    retry_ms: tuple[int, ...] = ()
 
     @property
     def holding(self) -> bool:
@@ -122,7 +127,15 @@ class DeliveryMode:
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> DeliveryMode:
         """From the admin call's JSON; a bad field is a ``ValueError`` naming it."""
-        known = {"duplicate", "reorder", "hold", "delay_ms", "bad_signature", "stale_seconds"}
+        known = {
+            "duplicate",
+            "reorder",
+            "hold",
+            "delay_ms",
+            "bad_signature",
+            "stale_seconds",
+            "retry_ms",
+        }
         unknown = sorted(set(body) - known)
         if unknown:
             raise ValueError(f"unknown mode field {unknown[0]!r}")
@@ -146,7 +159,19 @@ class DeliveryMode:
             delay_ms=whole("delay_ms", 0, 0, _MAX_DELAY_MS),
             bad_signature=flag("bad_signature"),
             stale_seconds=whole("stale_seconds", 0, 0, 10**7),
+            retry_ms=_schedule(body.get("retry_ms", [])),
         )
+
+
+def _schedule(value: Any) -> tuple[int, ...]:
+    ok = isinstance(value, list) and len(value) <= _MAX_DUPLICATE
+    if not ok or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= _MAX_DELAY_MS for v in value
+    ):
+        raise ValueError(
+            f"retry_ms must be a list of at most {_MAX_DUPLICATE} waits of 0 to {_MAX_DELAY_MS} ms"
+        )
+    return tuple(value)
 
 
 @dataclass
@@ -164,6 +189,8 @@ class Delivery:
     status: int | None = None
     error: str | None = None
     sent_at: float | None = None
+    #: 1 for the first attempt, then one more per retry of the schedule
+    attempt: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,6 +200,7 @@ class Delivery:
             "url": self.url,
             "status": self.status,
             "error": self.error,
+            "attempt": self.attempt,
         }
 
 
@@ -299,29 +327,50 @@ class DiSellerWebhookSender:
         }
 
     def _deliver(self, deliveries: list[Delivery]) -> None:
-        for delivery in deliveries:
-            if delivery.mode.delay_ms:
-                time.sleep(delivery.mode.delay_ms / 1000)
-            take_fault = getattr(self._state, "take_fault", None)
-            fault = take_fault("WEBHOOK_SEND") if take_fault is not None else None
-            if fault is not None:  # a fault armed on WEBHOOK_SEND: this delivery is lost
-                delivery.error = "fault: not sent"
+        for first in deliveries:
+            delivery = first
+            self._attempt(delivery)
+            for wait in delivery.mode.retry_ms:
+                if delivery.status is not None and 200 <= delivery.status < 300:
+                    break
+                time.sleep(wait / 1000)
                 with self._lock:
-                    self._sent.append(delivery)
-                continue
-            try:
-                reply = httpx.post(
-                    delivery.url,
-                    content=delivery.body,
-                    headers=self.headers(delivery),
-                    timeout=SEND_TIMEOUT,
-                )
-                delivery.status = reply.status_code
-            except httpx.HTTPError as exc:
-                delivery.error = type(exc).__name__
-            delivery.sent_at = self._clock()
+                    self._count += 1
+                    delivery = Delivery(
+                        self._count,
+                        first.event_id,
+                        first.event_type,
+                        first.url,
+                        first.body,
+                        first.endpoint,
+                        first.mode,
+                        attempt=delivery.attempt + 1,
+                    )
+                self._attempt(delivery)
+
+    def _attempt(self, delivery: Delivery) -> None:
+        if delivery.mode.delay_ms:
+            time.sleep(delivery.mode.delay_ms / 1000)
+        take_fault = getattr(self._state, "take_fault", None)
+        fault = take_fault("WEBHOOK_SEND") if take_fault is not None else None
+        if fault is not None:  # a fault armed on WEBHOOK_SEND: this delivery is lost
+            delivery.error = "fault: not sent"
             with self._lock:
                 self._sent.append(delivery)
+            return
+        try:
+            reply = httpx.post(
+                delivery.url,
+                content=delivery.body,
+                headers=self.headers(delivery),
+                timeout=SEND_TIMEOUT,
+            )
+            delivery.status = reply.status_code
+        except httpx.HTTPError as exc:
+            delivery.error = type(exc).__name__
+        delivery.sent_at = self._clock()
+        with self._lock:
+            self._sent.append(delivery)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -345,6 +394,7 @@ class DiSellerWebhookSender:
                     "delay_ms": self._mode.delay_ms,
                     "bad_signature": self._mode.bad_signature,
                     "stale_seconds": self._mode.stale_seconds,
+                    "retry_ms": list(self._mode.retry_ms),
                 },
                 "held": [d.to_dict() for d in self._held],
                 "deliveries": [d.to_dict() for d in self._sent],
