@@ -970,3 +970,24 @@ def test_a_503_from_the_shop_is_sent_again_on_the_fakes_retry_schedule(
         f"{shop.fake.url}/_fake/webhooks/mode", json={"retry_ms": [10, -1]}, timeout=10
     )
     assert bad.status_code == 400 and "retry_ms" in bad.text
+
+
+def test_the_opt_in_status_write_back_goes_through_the_webhook_side(
+    make_diseller_shop: Callable[..., DiSellerShop],
+) -> None:
+    """With DIVIDEBUY_DISELLER_WRITE_BACK a completed checkout writes the paid status to the
+    order (PUT /v1/orders/{id}); off (the default), nothing is written."""
+    off = make_diseller_shop()
+    assert off.platform.writeback is not None
+    off.platform.writeback("quote_completed", record=off.completed_checkout())
+    off.platform.writeback.wait()
+    assert off.fake.state.writes == []
+    shop = make_diseller_shop(
+        DIVIDEBUY_DISELLER_WRITE_BACK=True, DIVIDEBUY_DISELLER_STATUS_PAID="paid"
+    )
+    record = shop.completed_checkout()
+    assert shop.platform.writeback is not None
+    shop.platform.writeback("quote_completed", record=record)
+    shop.platform.writeback.wait()
+    writes = shop.fake.state.writes
+    assert [(w["order_id"], w["status"]) for w in writes] == [(ORDER, "paid")]
