@@ -65,16 +65,6 @@ def _divendo(config: Mapping[str, Any]) -> OrderSource:
     return DivendoOrderSource.from_config(DivendoConfig.from_mapping(config))
 
 
-def _not_built(name: str) -> Callable[[Mapping[str, Any]], OrderSource]:
-    def build(config: Mapping[str, Any]) -> OrderSource:
-        raise ConfigurationError(
-            f"{SETTING} {name!r}: the {name} order source is not built yet; "
-            "use 'recplus' or your own 'module:object'."
-        )
-
-    return build
-
-
 #: Platform name → factory taking the config mapping.
 PLATFORMS: dict[str, Callable[[Mapping[str, Any]], OrderSource]] = {
     "recplus": _recplus,
