@@ -16,28 +16,15 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import event, text
 
-from dividebuy_checkout import DivideBuyClient
 from dividebuy_checkout.cli import build_group
 from dividebuy_checkout.cli.runtime import Runtime
 from dividebuy_checkout.config import ConfigurationError
-from dividebuy_checkout.flask import DivideBuy
-from dividebuy_checkout.settings import Settings
 from dividebuy_checkout.store import make_engine, schema
-from dividebuy_checkout.tokens import MemoryTokenStore
+from tests.migrations.test_migrations import _shop  # the shop on a URL, as migrations see it
 
 #: a revision no version of the package ships: what a newer release's database looks like
 NEWER = "9999"
 SCHEMA_LOGGER = "dividebuy_checkout.store.schema"
-
-
-def _shop(url: str, root: Path) -> Flask:
-    app = Flask("schema-check-shop", root_path=str(root))
-    app.config.update(SECRET_KEY="s" * 32, DIVIDEBUY_DATABASE_URL=url)
-    settings = Settings(
-        client_id="shop", client_secret="s", environment="local", base_url="http://127.0.0.1:9"
-    )
-    DivideBuy(app, client=DivideBuyClient(settings=settings, token_store=MemoryTokenStore()))
-    return app
 
 
 def _close(app: Flask) -> None:
