@@ -137,11 +137,15 @@ def fake_recplus(host: str, port: int, slow_seconds: float | None) -> None:
 def fake_diseller(host: str, port: int, slow_seconds: float | None) -> None:
     """DiSeller's API on loopback (API key test-api-key, Starter plan: 1,000 requests/hour)."""
     from ..integrations.diseller.fake import (  # type: ignore[import-not-found]  # mapped: see cli/checkout.py
+        DiSellerFakeConfig,
         DiSellerFakeServer,
-        FakeConfig,
     )
 
-    config = FakeConfig() if slow_seconds is None else FakeConfig(slow_seconds=slow_seconds)
+    config = (
+        DiSellerFakeConfig()
+        if slow_seconds is None
+        else DiSellerFakeConfig(slow_seconds=slow_seconds)
+    )
     try:
         server = DiSellerFakeServer(host, port, config, log_requests=True)
     except OSError as exc:
@@ -176,8 +180,8 @@ def fake_divendo(
     from ..integrations.divendo.fake import (  # type: ignore[import-not-found]  # mapped: see cli/checkout.py
         DEFAULT_CLIENT_ID,
         DEFAULT_CLIENT_SECRET,
+        DivendoFakeConfig,
         DivendoFakeServer,
-        FakeConfig,
     )
 
     changes: dict[str, Any] = {}
@@ -186,7 +190,7 @@ def fake_divendo(
     if slow_seconds is not None:
         changes["slow_seconds"] = slow_seconds
     try:
-        server = DivendoFakeServer(host, port, FakeConfig(**changes), log_requests=True)
+        server = DivendoFakeServer(host, port, DivendoFakeConfig(**changes), log_requests=True)
     except OSError as exc:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
     click.echo(f"Divendo fake listening on {server.url}")

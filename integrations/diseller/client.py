@@ -43,6 +43,7 @@ from ..assumptions import (
     READ_TIMEOUT,
 )
 from ..errors import PlatformError
+from ..results import PlatformCheck, StatusWrite
 from .budget import BudgetExhausted, RequestBudget
 from .config import DEFAULT_BASE_URL, PREFIX, DiSellerConfig
 from .mapping import (
@@ -94,29 +95,6 @@ def diseller_error_envelope(body: Any) -> tuple[int | None, str] | None:
         if isinstance(error.get(key), str) and error[key]
     ]
     return None, f"{text} ({', '.join(extra)})" if extra else text
-
-
-@dataclass(frozen=True)
-class PlatformCheck:
-    """What ``platform check`` reports: whether the key can read orders."""
-
-    ok: bool
-    message: str
-    status: int | None = None
-
-
-@dataclass(frozen=True)
-class StatusWrite:
-    """The outcome of a status write-back, for the outbox.
-
-    ``outcome`` is ``"done"``, ``"rejected"`` (DiSeller refused the value: resending
-    cannot help) or ``"retry"`` (DiSeller down, slow, rate limiting, refusing the key,
-    or the background budget spent: safe to resend, the write is idempotent).
-    """
-
-    outcome: str
-    status: int | None
-    message: str
 
 
 class PagingError(OrderSourceUnavailable):

@@ -48,6 +48,7 @@ from ..assumptions import (
     DISELLER_SHIPPING,
 )
 from ..errors import MappingError
+from ..results import MappedOrder
 
 __all__ = [
     "PERSONAL_FIELDS",
@@ -69,14 +70,6 @@ PERSONAL_FIELDS = frozenset({"email", "phone", "street", "city", "state", "zip"}
 
 #: The most address lines DivideBuy takes; a longer street is folded into the last one.
 _ADDRESS_LINES = 3
-
-
-@dataclass(frozen=True)
-class MappedOrder:
-    """The mapped order and the notes on how it was read (no personal data in notes)."""
-
-    order: Order
-    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -36,6 +35,7 @@ from ...tokens import MemoryTokenStore, TokenStore, token_cache_key
 from .._http import PlatformHTTP, require_https
 from ..assumptions import CONNECT_TIMEOUT, READ_TIMEOUT
 from ..errors import PlatformError
+from ..results import PlatformCheck
 from .config import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONNECTIONS,
@@ -169,15 +169,6 @@ def account_cap_warning(max_connections: int, environ: Mapping[str, str]) -> str
         "allows per account: expect its throttling error under load (lower "
         f"{PREFIX}MAX_CONNECTIONS)."
     )
-
-
-@dataclass(frozen=True)
-class PlatformCheck:
-    """What ``platform check`` reports: whether a token can be had and orders read."""
-
-    ok: bool
-    message: str
-    status: int | None = None
 
 
 class DivendoOrderSource:

@@ -48,6 +48,7 @@ from ...settings import ConfigurationError
 from .._money import pounds, require_gbp
 from .._people import is_uk_country, match_title, pick_mobile
 from ..errors import MappingError
+from ..results import MappedOrder
 from .config import PREFIX
 
 __all__ = [
@@ -142,14 +143,6 @@ class DivendoOrderShape:
                 key=PREFIX + "ORDER_SHAPE",
             )
         return replace(cls(), **dict(overrides))
-
-
-@dataclass(frozen=True)
-class MappedOrder:
-    """The mapped order and the notes on how it was read (no personal data in notes)."""
-
-    order: Order
-    notes: tuple[str, ...]
 
 
 _MISSING = object()

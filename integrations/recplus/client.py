@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -36,6 +35,7 @@ from ..assumptions import (
     RECPLUS_WRITE_OK_STATUSES,
 )
 from ..errors import PlatformError
+from ..results import PlatformCheck, StatusWrite
 from .config import PREFIX, RecPlusConfig
 from .mapping import PLATFORM, MappedOrder, map_order, not_payable_reason
 
@@ -71,30 +71,6 @@ def recplus_error_envelope(body: Any) -> tuple[int | None, str] | None:
         status if isinstance(status, int) and not isinstance(status, bool) else None,
         message if isinstance(message, str) and message else "error",
     )
-
-
-@dataclass(frozen=True)
-class StatusWrite:
-    """The outcome of a status write-back, for the outbox (wave 2).
-
-    ``outcome`` is ``"done"``, ``"rejected"`` (REC+ refused the value, e.g. a status
-    not defined in Admin > Order Statuses: resending cannot help) or ``"retry"``
-    (REC+ down, slow or rate limiting: safe to resend, the write is idempotent).
-    """
-
-    outcome: str
-    status: int | None
-    message: str
-    diff: Any = None
-
-
-@dataclass(frozen=True)
-class PlatformCheck:
-    """What ``platform check`` reports: whether the credentials can read orders."""
-
-    ok: bool
-    message: str
-    status: int | None = None
 
 
 class RecPlusOrderSource:

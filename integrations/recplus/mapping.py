@@ -38,6 +38,7 @@ from ..assumptions import (
     RECPLUS_NO_DELIVERY,
 )
 from ..errors import MappingError
+from ..results import MappedOrder
 
 __all__ = ["PERSONAL_FIELDS", "MappedOrder", "map_order", "mask_personal", "not_payable_reason"]
 
@@ -64,15 +65,6 @@ PERSONAL_FIELDS = frozenset(
         "delivery_note",
     }
 )
-
-
-@dataclass(frozen=True)
-class MappedOrder:
-    """The mapped order and the notes on how it was read (no personal data in notes
-    except where an operator needs it, such as the country that kept an address out)."""
-
-    order: Order
-    notes: tuple[str, ...]
 
 
 class _Reader:

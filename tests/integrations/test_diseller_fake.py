@@ -18,8 +18,8 @@ import pytest
 from dividebuy_checkout.integrations.diseller.fake import (
     MAGIC_VALUES,
     ApiKey,
+    DiSellerFakeConfig,
     DiSellerFakeServer,
-    FakeConfig,
     load_fixture,
 )
 from werkzeug.routing import Rule
@@ -34,7 +34,7 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[DiSellerFakeServer]:
-    config = FakeConfig(keys={KEY: ApiKey(), TINY: ApiKey(limit=2)}, slow_seconds=0.05)
+    config = DiSellerFakeConfig(keys={KEY: ApiKey(), TINY: ApiKey(limit=2)}, slow_seconds=0.05)
     with DiSellerFakeServer(config=config) as running:
         yield running
 
@@ -129,7 +129,7 @@ def test_over_the_hourly_limit_is_429_until_the_window_rolls_on_the_fake_clock(f
 
 
 def test_plans_have_their_hourly_limits():
-    config = FakeConfig(enterprise_limit=50000)
+    config = DiSellerFakeConfig(enterprise_limit=50000)
     assert config.limit_for(ApiKey("starter")) == 1000
     assert config.limit_for(ApiKey("professional")) == 10000
     assert config.limit_for(ApiKey("enterprise")) == 50000

@@ -27,8 +27,8 @@ from dividebuy_checkout.integrations.diseller import (
 )
 from dividebuy_checkout.integrations.diseller.fake import (
     ApiKey,
+    DiSellerFakeConfig,
     DiSellerFakeServer,
-    FakeConfig,
 )
 from flask import Flask
 from support import ANSWERS, press_at_dividebuy, serve_wsgi
@@ -49,7 +49,7 @@ SMALL_KEY = "small-plan-key"
 
 @pytest.fixture(scope="module")
 def diseller_server() -> Iterator[DiSellerFakeServer]:
-    config = FakeConfig(
+    config = DiSellerFakeConfig(
         keys={KEY: ApiKey(), SMALL_KEY: ApiKey(plan="custom", limit=3)}, slow_seconds=0.3
     )
     with DiSellerFakeServer(config=config) as server:

@@ -24,8 +24,8 @@ import pytest
 from dividebuy_checkout.integrations.diseller.config import DiSellerConfig
 from dividebuy_checkout.integrations.diseller.fake import DiSellerFakeServer
 from dividebuy_checkout.integrations.diseller.fake.webhooks import (
-    DeliveryMode,
     DiSellerWebhookSender,
+    SignedDeliveryMode,
     WebhookEndpoint,
     sender_for,
 )
@@ -321,7 +321,7 @@ def test_the_same_event_three_times_settles_once(diseller_shop: DiSellerShop) ->
     shop = diseller_shop
     shop.completed_checkout()
     shop.subscribe()
-    shop.sender.set_mode(DeliveryMode(duplicate=3))
+    shop.sender.set_mode(SignedDeliveryMode(duplicate=3))
     shop.fake_complete()
     deliveries = shop.sender.deliveries
     assert [d.status for d in deliveries] == [200, 200, 200]
@@ -666,9 +666,9 @@ def test_the_fakes_bad_signature_and_stale_modes_are_refused(diseller_shop: DiSe
     shop = diseller_shop
     shop.completed_checkout()
     shop.subscribe()
-    shop.sender.set_mode(DeliveryMode(bad_signature=True))
+    shop.sender.set_mode(SignedDeliveryMode(bad_signature=True))
     shop.fake_complete()
-    shop.sender.set_mode(DeliveryMode(stale_seconds=400))
+    shop.sender.set_mode(SignedDeliveryMode(stale_seconds=400))
     [evt] = [e for e in shop.fake.state.events if e["type"] == "order.completed"]
     shop.admin(f"/events/{evt['id']}/redeliver")  # a redelivery is signed afresh: accepted
     statuses = [d.status for d in shop.sender.deliveries]
@@ -680,7 +680,7 @@ def test_reordered_deliveries_still_end_in_one_settlement(diseller_shop: DiSelle
     shop = diseller_shop
     shop.completed_checkout()
     shop.subscribe()
-    shop.sender.set_mode(DeliveryMode(reorder=True, duplicate=2, delay_ms=5))
+    shop.sender.set_mode(SignedDeliveryMode(reorder=True, duplicate=2, delay_ms=5))
     shop.fake_complete()
     shop.fake_refund(1500)
     assert shop.inbox() == []  # held
@@ -960,7 +960,7 @@ def test_a_503_from_the_shop_is_sent_again_on_the_fakes_retry_schedule(
     shop = diseller_shop
     shop.completed_checkout()
     shop.subscribe()
-    shop.sender.set_mode(DeliveryMode(retry_ms=(10, 10)))
+    shop.sender.set_mode(SignedDeliveryMode(retry_ms=(10, 10)))
     shop.fake.state.arm_fault("ORDER_GET", Fault(kind="status", status=503), times=3)
     shop.fake_complete()
     assert [(d.attempt, d.status) for d in shop.sender.deliveries] == [(1, 503), (2, 200)]

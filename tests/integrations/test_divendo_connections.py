@@ -14,8 +14,8 @@ from dividebuy_checkout.integrations.divendo import DivendoOrderSource
 from dividebuy_checkout.integrations.divendo.fake import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
+    DivendoFakeConfig,
     DivendoFakeServer,
-    FakeConfig,
 )
 
 from dividebuy_checkout.orders import Order, OrderSourceUnavailable
@@ -26,7 +26,7 @@ LATENCY = 0.02
 
 @pytest.fixture
 def divendo() -> Iterator[DivendoFakeServer]:
-    with DivendoFakeServer(config=FakeConfig(latency=LATENCY, slow_seconds=1.0)) as server:
+    with DivendoFakeServer(config=DivendoFakeConfig(latency=LATENCY, slow_seconds=1.0)) as server:
         yield server
 
 

@@ -21,8 +21,8 @@ from dividebuy_checkout.integrations.divendo.fake import (
     DEFAULT_CLIENT_SECRET,
     MAGIC_VALUES,
     SEED_CONTACT_ID,
+    DivendoFakeConfig,
     DivendoFakeServer,
-    FakeConfig,
     load_fixture,
 )
 from dividebuy_checkout.integrations.divendo.fake.app import DENIED
@@ -37,7 +37,7 @@ GRANT = {"grant_type": "client_credentials"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[DivendoFakeServer]:
-    with DivendoFakeServer(config=FakeConfig(slow_seconds=0.5)) as running:
+    with DivendoFakeServer(config=DivendoFakeConfig(slow_seconds=0.5)) as running:
         yield running
 
 

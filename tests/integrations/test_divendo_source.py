@@ -24,8 +24,8 @@ from dividebuy_checkout.integrations.divendo.fake import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     SEED_CONTACT_ID,
+    DivendoFakeConfig,
     DivendoFakeServer,
-    FakeConfig,
 )
 from dividebuy_checkout.integrations.divendo.tokens import TokenError, TokenFetcher
 from flask import Flask
@@ -48,7 +48,7 @@ CLIENT_SECRET_SETTING = "DIVIDEBUY_DIVENDO_CLIENT_SECRET"
 
 @pytest.fixture(scope="module")
 def divendo_server() -> Iterator[DivendoFakeServer]:
-    with DivendoFakeServer(config=FakeConfig(slow_seconds=SLOW_SECONDS)) as server:
+    with DivendoFakeServer(config=DivendoFakeConfig(slow_seconds=SLOW_SECONDS)) as server:
         yield server
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .app import API_PREFIX, ROUTES, DiSellerFakeApp
 from .magic import MAGIC_VALUES, DiSellerMagic
 from .server import DiSellerFakeServer
-from .state import ApiKey, DiSellerFakeState, FakeConfig, FakeError, load_fixture
+from .state import ApiKey, DiSellerFakeConfig, DiSellerFakeState, FakeError, load_fixture
 
 __all__ = [
     "API_PREFIX",
@@ -21,10 +21,10 @@ __all__ = [
     "ROUTES",
     "ApiKey",
     "DiSellerFakeApp",
+    "DiSellerFakeConfig",
     "DiSellerFakeServer",
     "DiSellerFakeState",
     "DiSellerMagic",
-    "FakeConfig",
     "FakeError",
     "load_fixture",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..._fakeserver import FakeServer
 from .app import API_PREFIX, DiSellerFakeApp
-from .state import DiSellerFakeState, FakeConfig
+from .state import DiSellerFakeConfig, DiSellerFakeState
 
 __all__ = ["DiSellerFakeServer"]
 
@@ -18,7 +18,7 @@ class DiSellerFakeServer(FakeServer[DiSellerFakeApp]):
         self,
         host: str = "127.0.0.1",
         port: int = 0,
-        config: FakeConfig | None = None,
+        config: DiSellerFakeConfig | None = None,
         *,
         clock: Callable[[], float] | None = None,
         log_requests: bool = False,

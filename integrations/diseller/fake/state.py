@@ -32,8 +32,8 @@ __all__ = [
     "DEFAULT_STATUSES",
     "PLAN_LIMITS",
     "ApiKey",
+    "DiSellerFakeConfig",
     "DiSellerFakeState",
-    "FakeConfig",
     "FakeError",
     "Listener",
     "RateWindow",
@@ -42,7 +42,7 @@ __all__ = [
 
 log = logging.getLogger("dividebuy_checkout.integrations.diseller.fake")
 
-#: Requests per hour by plan (seed 002:197-208); "enterprise" is ``FakeConfig.enterprise_limit``.
+#: Requests per hour by plan (seed 002:197-208); "enterprise" is the config's ``enterprise_limit``.
 PLAN_LIMITS = {"starter": 1000, "professional": 10000}
 #: Statuses ``PUT /v1/orders/{id}`` accepts (DiSeller's are not documented; these are
 #: its own words plus plausible write-back values).
@@ -114,7 +114,7 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
-class FakeConfig:
+class DiSellerFakeConfig:
     """How the fake behaves; ``replace``-able at run time."""
 
     keys: Mapping[str, ApiKey] = field(default_factory=lambda: {"test-api-key": ApiKey()})
@@ -186,14 +186,14 @@ class DiSellerFakeState:
 
     def __init__(
         self,
-        config: FakeConfig | None = None,
+        config: DiSellerFakeConfig | None = None,
         *,
         clock: Callable[[], float] = time.time,
         seed_files: Iterable[str] = SEED_FILES,
         gb_shop: bool = True,
     ) -> None:
         self._lock = threading.RLock()
-        self._initial = config or FakeConfig()
+        self._initial = config or DiSellerFakeConfig()
         self._clock = clock
         self._seed_files = tuple(seed_files)
         self._gb_shop = gb_shop
@@ -270,10 +270,10 @@ class DiSellerFakeState:
     # -- config and clock --------------------------------------------------------------------
 
     @property
-    def config(self) -> FakeConfig:
+    def config(self) -> DiSellerFakeConfig:
         return self._config
 
-    def configure(self, **changes: Any) -> FakeConfig:
+    def configure(self, **changes: Any) -> DiSellerFakeConfig:
         with self._lock:
             self._config = replace(self._config, **changes)
             return self._config

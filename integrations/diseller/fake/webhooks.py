@@ -9,7 +9,7 @@ sent as JSON to each endpoint whose ``events`` include its type, signed with
 scheme exists once. Every attempt is logged with the receiver's status.
 
 DiSeller documents no retries, ordering or duplicates (Q-D12), so a receiver
-must cope with all of them; :class:`DeliveryMode` produces them: ``duplicate``
+must cope with all of them; :class:`SignedDeliveryMode` produces them: ``duplicate``
 (each event sent n times), ``reorder`` (held, then sent newest first on
 :meth:`~DiSellerWebhookSender.flush`), ``hold``, ``delay_ms``,
 ``bad_signature`` (signed with a wrong secret), ``stale_seconds`` (a
@@ -46,9 +46,9 @@ from ..signature import HEADER, SCHEME_T_V1, SCHEMES, sign
 
 __all__ = [
     "ADMIN_ROUTES",
-    "Delivery",
-    "DeliveryMode",
     "DiSellerWebhookSender",
+    "SignedDelivery",
+    "SignedDeliveryMode",
     "WebhookEndpoint",
     "add_webhook_routes",
     "admin_page",
@@ -107,7 +107,7 @@ class WebhookEndpoint:
 
 
 @dataclass(frozen=True)
-class DeliveryMode:
+class SignedDeliveryMode:
     """How deliveries misbehave (all off by default)."""
 
     duplicate: int = 1
@@ -125,7 +125,7 @@ class DeliveryMode:
         return self.hold or self.reorder
 
     @classmethod
-    def from_json(cls, body: Mapping[str, Any]) -> DeliveryMode:
+    def from_json(cls, body: Mapping[str, Any]) -> SignedDeliveryMode:
         """From the admin call's JSON; a bad field is a ``ValueError`` naming it."""
         known = {
             "duplicate",
@@ -175,7 +175,7 @@ def _schedule(value: Any) -> tuple[int, ...]:
 
 
 @dataclass
-class Delivery:
+class SignedDelivery:
     """One attempt: which event went where, and the receiver's status (``None``: not yet,
     or the connection failed — ``error`` says how)."""
 
@@ -185,7 +185,7 @@ class Delivery:
     url: str
     body: bytes = field(repr=False)
     endpoint: WebhookEndpoint = field(repr=False)
-    mode: DeliveryMode = field(repr=False)
+    mode: SignedDeliveryMode = field(repr=False)
     status: int | None = None
     error: str | None = None
     sent_at: float | None = None
@@ -219,9 +219,9 @@ class DiSellerWebhookSender:
         """Forget endpoints, mode, held and sent deliveries (the state's reset calls this)."""
         with self._lock:
             self._endpoints: list[WebhookEndpoint] = []
-            self._mode = DeliveryMode()
-            self._held: list[Delivery] = []
-            self._sent: list[Delivery] = []
+            self._mode = SignedDeliveryMode()
+            self._held: list[SignedDelivery] = []
+            self._sent: list[SignedDelivery] = []
             self._events: dict[str, dict[str, Any]] = {}
             self._count = 0
 
@@ -243,18 +243,18 @@ class DiSellerWebhookSender:
         with self._lock:
             return list(self._endpoints)
 
-    def set_mode(self, mode: DeliveryMode) -> None:
+    def set_mode(self, mode: SignedDeliveryMode) -> None:
         with self._lock:
             self._mode = mode
 
     @property
-    def mode(self) -> DeliveryMode:
+    def mode(self) -> SignedDeliveryMode:
         with self._lock:
             return self._mode
 
     # -- sending -----------------------------------------------------------------------------
 
-    def on_event(self, event: Mapping[str, Any]) -> list[Delivery]:
+    def on_event(self, event: Mapping[str, Any]) -> list[SignedDelivery]:
         """Send (or hold) *event* to each endpoint subscribed to its type."""
         event_id, event_type = str(event.get("id")), str(event.get("type"))
         body = dumps(dict(event))
@@ -274,17 +274,19 @@ class DiSellerWebhookSender:
         event_type: str,
         body: bytes,
         endpoints: Iterable[WebhookEndpoint],
-        mode: DeliveryMode,
+        mode: SignedDeliveryMode,
         times: int,
-    ) -> list[Delivery]:
-        made: list[Delivery] = []
+    ) -> list[SignedDelivery]:
+        made: list[SignedDelivery] = []
         for endpoint in endpoints:
             if event_type not in endpoint.events:
                 continue
             for _ in range(max(times, 1)):
                 self._count += 1
                 made.append(
-                    Delivery(self._count, event_id, event_type, endpoint.url, body, endpoint, mode)
+                    SignedDelivery(
+                        self._count, event_id, event_type, endpoint.url, body, endpoint, mode
+                    )
                 )
         return made
 
@@ -293,7 +295,7 @@ class DiSellerWebhookSender:
         with self._lock:
             self._events.setdefault(str(event.get("id")), dict(event))
 
-    def flush(self) -> list[Delivery]:
+    def flush(self) -> list[SignedDelivery]:
         """Send the held deliveries (newest first when the mode says ``reorder``)."""
         with self._lock:
             held, self._held = self._held, []
@@ -303,19 +305,24 @@ class DiSellerWebhookSender:
         self._deliver(held)
         return held
 
-    def redeliver(self, event_id: str) -> list[Delivery]:
+    def redeliver(self, event_id: str) -> list[SignedDelivery]:
         """Send event *event_id* again to its endpoints, freshly signed, in the normal mode."""
         with self._lock:
             event = self._events.get(event_id)
             if event is None:
                 raise KeyError(event_id)
             made = self._make(
-                event_id, str(event.get("type")), dumps(event), self._endpoints, DeliveryMode(), 1
+                event_id,
+                str(event.get("type")),
+                dumps(event),
+                self._endpoints,
+                SignedDeliveryMode(),
+                1,
             )
         self._deliver(made)
         return made
 
-    def headers(self, delivery: Delivery) -> dict[str, str]:
+    def headers(self, delivery: SignedDelivery) -> dict[str, str]:
         """The signed headers for *delivery*, made when it is sent (after any delay)."""
         endpoint, mode = delivery.endpoint, delivery.mode
         secret = endpoint.secret + "-wrong" if mode.bad_signature else endpoint.secret
@@ -326,7 +333,7 @@ class DiSellerWebhookSender:
             HEADER: sign(delivery.body, secret, stamp, scheme=endpoint.scheme),
         }
 
-    def _deliver(self, deliveries: list[Delivery]) -> None:
+    def _deliver(self, deliveries: list[SignedDelivery]) -> None:
         for first in deliveries:
             delivery = first
             self._attempt(delivery)
@@ -336,7 +343,7 @@ class DiSellerWebhookSender:
                 time.sleep(wait / 1000)
                 with self._lock:
                     self._count += 1
-                    delivery = Delivery(
+                    delivery = SignedDelivery(
                         self._count,
                         first.event_id,
                         first.event_type,
@@ -348,7 +355,7 @@ class DiSellerWebhookSender:
                     )
                 self._attempt(delivery)
 
-    def _attempt(self, delivery: Delivery) -> None:
+    def _attempt(self, delivery: SignedDelivery) -> None:
         if delivery.mode.delay_ms:
             time.sleep(delivery.mode.delay_ms / 1000)
         take_fault = getattr(self._state, "take_fault", None)
@@ -375,7 +382,7 @@ class DiSellerWebhookSender:
     # -- reading -----------------------------------------------------------------------------
 
     @property
-    def deliveries(self) -> list[Delivery]:
+    def deliveries(self) -> list[SignedDelivery]:
         with self._lock:
             return list(self._sent)
 
@@ -466,7 +473,7 @@ def handle_admin(
         if path in ("/_fake/webhooks", "/_fake/webhooks/deliveries") and method == "GET":
             return 200, sender.snapshot()
         if path == "/_fake/webhooks/mode" and method == "POST":
-            sender.set_mode(DeliveryMode.from_json(data))
+            sender.set_mode(SignedDeliveryMode.from_json(data))
             return 200, sender.snapshot()["mode"]
         if path == "/_fake/webhooks/flush" and method == "POST":
             return 200, {"deliveries": [d.to_dict() for d in sender.flush()]}

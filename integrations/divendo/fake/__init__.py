@@ -18,8 +18,8 @@ from .state import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     SEED_CONTACT_ID,
+    DivendoFakeConfig,
     DivendoFakeState,
-    FakeConfig,
     load_fixture,
 )
 
@@ -33,8 +33,8 @@ __all__ = [
     "SEED_CONTACT_ID",
     "TOKEN_PATH",
     "DivendoFakeApp",
+    "DivendoFakeConfig",
     "DivendoFakeServer",
     "DivendoFakeState",
-    "FakeConfig",
     "load_fixture",
 ]

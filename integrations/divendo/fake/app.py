@@ -42,6 +42,7 @@ __all__ = [
     "THROTTLED",
     "TOKEN_PATH",
     "DivendoFakeApp",
+    "parse_when",
 ]
 
 log = logging.getLogger("dividebuy_checkout.integrations.divendo.fake")

@@ -17,7 +17,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from ..._fakeserver import FakeServer
 from .app import CONNECTION_OK, DivendoFakeApp
-from .state import DivendoFakeState, FakeConfig
+from .state import DivendoFakeConfig, DivendoFakeState
 
 __all__ = ["DivendoFakeServer"]
 
@@ -66,7 +66,7 @@ class DivendoFakeServer(FakeServer[DivendoFakeApp]):
         self,
         host: str = "127.0.0.1",
         port: int = 0,
-        config: FakeConfig | None = None,
+        config: DivendoFakeConfig | None = None,
         *,
         state: DivendoFakeState | None = None,
         log_requests: bool = False,

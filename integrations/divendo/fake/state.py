@@ -32,8 +32,9 @@ __all__ = [
     "LIMIT_ON",
     "ORDER_STATUSES",
     "SEED_CONTACT_ID",
+    "DivendoFakeConfig",
     "DivendoFakeState",
-    "FakeConfig",
+    "big_order",
     "load_fixture",
 ]
 
@@ -97,7 +98,7 @@ def big_order(lines: int = 300) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class FakeConfig:
+class DivendoFakeConfig:
     """How the fake behaves; changed at run time by ``POST /_fake/config``."""
 
     #: client id → secret of each API user
@@ -146,7 +147,7 @@ class DivendoFakeState:
 
     def __init__(
         self,
-        config: FakeConfig | None = None,
+        config: DivendoFakeConfig | None = None,
         *,
         clock: Callable[[], float] = time.time,
         seed: bool = True,
@@ -154,7 +155,7 @@ class DivendoFakeState:
         self._lock = threading.Lock()
         self._base_clock = clock
         self._seed = seed
-        self.config = config or FakeConfig()
+        self.config = config or DivendoFakeConfig()
         self._reset()
 
     # -- reset and config ----------------------------------------------------------------------
@@ -192,9 +193,9 @@ class DivendoFakeState:
         with self._lock:
             self._reset()
 
-    def configure(self, **changes: Any) -> FakeConfig:
+    def configure(self, **changes: Any) -> DivendoFakeConfig:
         """Change the config (``token_lifetime``, ``max_connections``, ``limit_on`` …)."""
-        known = {f.name for f in fields(FakeConfig)} - {"clients"}
+        known = {f.name for f in fields(DivendoFakeConfig)} - {"clients"}
         unknown = sorted(set(changes) - known)
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(unknown)}")
