@@ -28,7 +28,6 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from types import TracebackType
 from typing import Any, ClassVar
 
 import httpx
@@ -36,6 +35,7 @@ import httpx
 from ...orders import Order, OrderSourceUnavailable
 from ...retry import RetryPolicy
 from .._http import PlatformHTTP, PlatformReply
+from .._source import ClosingSource, read_failure, write_failure
 from ..assumptions import (
     CONNECT_TIMEOUT,
     DISELLER_PAGE_LIMIT,
@@ -73,6 +73,8 @@ log = logging.getLogger("dividebuy_checkout.integrations.diseller")
 KEY_REFUSED = (
     f"DiSeller refused the API key: check {PREFIX}API_KEY (an API key from the DiSeller Dashboard)."
 )
+#: The status that means the key is refused, and what to fix.
+REFUSALS = {401: KEY_REFUSED}
 #: Ids longer than this are not sent (DiSeller ids are short: ``ord_456``).
 MAX_ID = 128
 
@@ -132,7 +134,7 @@ def _when(seconds: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S UTC")
 
 
-class DiSellerOrderSource:
+class DiSellerOrderSource(ClosingSource):
     """An :class:`~dividebuy_checkout.orders.OrderSource` reading a DiSeller shop's orders."""
 
     platform: ClassVar[str] = PLATFORM
@@ -251,13 +253,7 @@ class DiSellerOrderSource:
     ) -> OrderSourceUnavailable:
         if exc.status == 401:
             log.warning("diseller GET %s refused the API key (HTTP 401)", template)
-            return OrderSourceUnavailable(
-                detail=KEY_REFUSED,
-                platform=PLATFORM,
-                order_id=order_id,
-                config_problem=True,
-                status=401,
-            )
+            return read_failure(exc, platform=PLATFORM, order_id=order_id, refusals=REFUSALS)
         detail = str(exc)
         if exc.retry_after is not None and exc.status == 429:
             detail = (
@@ -265,12 +261,8 @@ class DiSellerOrderSource:
                 f"{exc.retry_after:g} s (at {_when(exc.retry_after)})"
             )
         log.warning("diseller GET %s failed for order %s: %s", template, order_id, detail)
-        return OrderSourceUnavailable(
-            detail=detail,
-            platform=PLATFORM,
-            order_id=order_id,
-            retry_after=exc.retry_after,
-            status=exc.status,
+        return read_failure(
+            exc, platform=PLATFORM, order_id=order_id, refusals=REFUSALS, detail=detail
         )
 
     # -- reading -----------------------------------------------------------------------------
@@ -485,11 +477,7 @@ class DiSellerOrderSource:
                 idempotent=True,
             )
         except PlatformError as exc:
-            if exc.status == 401:
-                return StatusWrite("retry", 401, KEY_REFUSED)
-            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
-                return StatusWrite("rejected", exc.status, exc.message)
-            return StatusWrite("retry", exc.status, str(exc))
+            return write_failure(exc, refusals=REFUSALS)
         return StatusWrite("done", reply.status, "written")
 
     # -- checking ----------------------------------------------------------------------------
@@ -508,17 +496,6 @@ class DiSellerOrderSource:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> DiSellerOrderSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"DiSellerOrderSource({self.base_url!r})"

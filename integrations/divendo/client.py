@@ -24,7 +24,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import TracebackType
 from typing import Any, ClassVar
 
 import httpx
@@ -33,6 +32,7 @@ from ...orders import Order, OrderSourceUnavailable
 from ...retry import RetryPolicy
 from ...tokens import MemoryTokenStore, TokenStore, token_cache_key
 from .._http import PlatformHTTP, require_https
+from .._source import ClosingSource, is_refusal, read_failure
 from ..assumptions import CONNECT_TIMEOUT, READ_TIMEOUT
 from ..errors import PlatformError
 from ..results import PlatformCheck
@@ -88,6 +88,8 @@ FORBIDDEN = (
     f"Divendo's API user may not read this resource: give the API user of {PREFIX}CLIENT_ID "
     "access to orders and contacts."
 )
+#: The statuses that mean the credentials are refused, and what to fix for each.
+REFUSALS = {401: CREDENTIALS_REFUSED, 403: FORBIDDEN}
 
 
 class PoolBusy(Exception):
@@ -171,7 +173,7 @@ def account_cap_warning(max_connections: int, environ: Mapping[str, str]) -> str
     )
 
 
-class DivendoOrderSource:
+class DivendoOrderSource(ClosingSource):
     """An :class:`~dividebuy_checkout.orders.OrderSource` reading a Divendo store's orders."""
 
     platform: ClassVar[str] = PLATFORM
@@ -440,40 +442,15 @@ class DivendoOrderSource:
         return PlatformCheck(True, f"Divendo at {self.base_url} issued a bearer token.", 200)
 
     def _unavailable(self, exc: PlatformError, order_id: str | None) -> OrderSourceUnavailable:
-        if exc.status in (401, 403):
-            return OrderSourceUnavailable(
-                detail=CREDENTIALS_REFUSED if exc.status == 401 else FORBIDDEN,
-                platform=PLATFORM,
-                order_id=order_id,
-                config_problem=True,
-                status=exc.status,
-            )
-        if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+        if exc.status not in REFUSALS and is_refusal(exc.status):
             # undocumented errors: Divendo's own words reach the operator's log
             log.warning("divendo order %s: HTTP %s %s", order_id, exc.status, exc.message)
-        return OrderSourceUnavailable(
-            detail=str(exc),
-            platform=PLATFORM,
-            order_id=order_id,
-            retry_after=exc.retry_after,
-            status=exc.status,
-        )
+        return read_failure(exc, platform=PLATFORM, order_id=order_id, refusals=REFUSALS)
 
     def close(self) -> None:
         self._http.close()
         self.tokens.close()
         self.transport.close()
-
-    def __enter__(self) -> DivendoOrderSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"DivendoOrderSource({self.base_url!r}, client_id={self._client_id!r})"

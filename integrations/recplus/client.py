@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from types import TracebackType
 from typing import Any, ClassVar
 
 import httpx
@@ -27,6 +26,7 @@ import httpx
 from ...orders import Order, OrderSourceUnavailable
 from ...retry import RetryPolicy
 from .._http import PlatformHTTP
+from .._source import ClosingSource, read_failure, write_failure
 from ..assumptions import (
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
@@ -53,6 +53,8 @@ SCOPE_REFUSED = (
     f"the Full API username and password of an account with the '{RECPLUS_SCOPE}' scope "
     "(the public key cannot read orders)."
 )
+#: The statuses that mean the credentials are refused, and what to fix for each.
+REFUSALS = {401: CREDENTIALS_REFUSED, 403: SCOPE_REFUSED}
 #: Order ids longer than this are not sent (REC+ ids are integers).
 MAX_ORDER_ID = 64
 
@@ -73,7 +75,7 @@ def recplus_error_envelope(body: Any) -> tuple[int | None, str] | None:
     )
 
 
-class RecPlusOrderSource:
+class RecPlusOrderSource(ClosingSource):
     """An :class:`~dividebuy_checkout.orders.OrderSource` reading a REC+ shop's orders."""
 
     platform: ClassVar[str] = PLATFORM
@@ -200,12 +202,7 @@ class RecPlusOrderSource:
                 idempotent=True,
             )
         except PlatformError as exc:
-            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
-                if exc.status in (401, 403):
-                    message = CREDENTIALS_REFUSED if exc.status == 401 else SCOPE_REFUSED
-                    return StatusWrite("retry", exc.status, message)
-                return StatusWrite("rejected", exc.status, exc.message)
-            return StatusWrite("retry", exc.status, str(exc))
+            return write_failure(exc, refusals=REFUSALS)
         if reply.status not in RECPLUS_WRITE_OK_STATUSES:  # pragma: no cover - other 2xx
             return StatusWrite("retry", reply.status, f"unexpected HTTP {reply.status}")
         return StatusWrite("done", reply.status, "written", reply.body)
@@ -227,35 +224,10 @@ class RecPlusOrderSource:
         )
 
     def _unavailable(self, exc: PlatformError, order_id: str | None) -> OrderSourceUnavailable:
-        if exc.status in (401, 403):
-            return OrderSourceUnavailable(
-                detail=CREDENTIALS_REFUSED if exc.status == 401 else SCOPE_REFUSED,
-                platform=PLATFORM,
-                order_id=order_id,
-                config_problem=True,
-                status=exc.status,
-            )
-        return OrderSourceUnavailable(
-            detail=str(exc),
-            platform=PLATFORM,
-            order_id=order_id,
-            retry_after=exc.retry_after,
-            status=exc.status,
-        )
+        return read_failure(exc, platform=PLATFORM, order_id=order_id, refusals=REFUSALS)
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> RecPlusOrderSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"RecPlusOrderSource({self.base_url!r})"
