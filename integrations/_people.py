@@ -8,7 +8,8 @@ Nothing here logs anything: these values are personal data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 
@@ -16,7 +17,10 @@ from ..schemas import enums
 from ..schemas.rules import normalise_uk_mobile
 from .assumptions import UK_COUNTRY_NAMES
 
-__all__ = ["is_uk_country", "match_title", "pick_mobile", "split_full_name"]
+__all__ = ["MASK", "is_uk_country", "mask_fields", "match_title", "pick_mobile", "split_full_name"]
+
+#: What a masked personal value shows as (``order show --raw``).
+MASK = "***"
 
 
 def match_title(value: object) -> str | None:
@@ -67,3 +71,31 @@ def pick_mobile(candidates: Iterable[object]) -> str | None:
 def is_uk_country(country: object) -> bool:
     """Whether a platform's country name marks a UK address."""
     return isinstance(country, str) and " ".join(country.split()).casefold() in UK_COUNTRY_NAMES
+
+
+def mask_fields(
+    value: Any,
+    fields: Collection[str],
+    *,
+    widen: Mapping[str, Collection[str]] | None = None,
+) -> Any:
+    """A copy of a platform body with the value of every key in *fields* shown as :data:`MASK`.
+
+    A blank value stays blank, so the operator still sees what the platform left out.
+    *widen* names objects whose whole subtree masks more keys (DiSeller's ``customer``
+    object, whose ``name`` is the shopper's while a product's ``name`` is not).
+    """
+    if isinstance(value, Mapping):
+        masked: dict[Any, Any] = {}
+        for key, item in value.items():
+            if key in fields:
+                masked[key] = MASK if item not in (None, "", {}, []) else item
+            else:
+                inner = fields
+                if widen is not None and key in widen:
+                    inner = frozenset(fields) | frozenset(widen[key])
+                masked[key] = mask_fields(item, inner, widen=widen)
+        return masked
+    if isinstance(value, list):
+        return [mask_fields(item, fields, widen=widen) for item in value]
+    return value

@@ -41,7 +41,7 @@ from typing import Any
 from ...money import PENNY
 from ...orders import ZERO, Address, Customer, Order, OrderLine
 from .._money import pounds_from_minor, require_gbp
-from .._people import is_uk_country, pick_mobile, split_full_name
+from .._people import is_uk_country, mask_fields, pick_mobile, split_full_name
 from ..assumptions import (
     DISELLER_NO_SHIPPING,
     DISELLER_NOT_PAYABLE_STATUSES,
@@ -299,14 +299,5 @@ def mask_personal(value: Any, *, customer: bool = False) -> Any:
 
     Inside the bundle's ``customer`` object the ``name`` is masked too.
     """
-    if isinstance(value, Mapping):
-        hidden = PERSONAL_FIELDS | {"name"} if customer else PERSONAL_FIELDS
-        return {
-            key: ("***" if item not in (None, "", {}, []) else item)
-            if key in hidden
-            else mask_personal(item, customer=customer or key == "customer")
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [mask_personal(item, customer=customer) for item in value]
-    return value
+    fields = PERSONAL_FIELDS | {"name"} if customer else PERSONAL_FIELDS
+    return mask_fields(value, fields, widen={"customer": {"name"}})

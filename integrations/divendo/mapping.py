@@ -46,7 +46,7 @@ from ...orders import ZERO, Address, Customer, Order, OrderLine
 from ...schemas.rules import clean_text
 from ...settings import ConfigurationError
 from .._money import pounds, require_gbp
-from .._people import is_uk_country, match_title, pick_mobile
+from .._people import is_uk_country, mask_fields, match_title, pick_mobile
 from ..errors import MappingError
 from ..results import MappedOrder
 from .config import PREFIX
@@ -439,13 +439,4 @@ def not_payable_reason(
 
 def mask_personal(value: Any) -> Any:
     """A copy of a Divendo body with every personal value replaced by ``"***"``."""
-    if isinstance(value, Mapping):
-        return {
-            key: ("***" if item not in (None, "", {}, []) else item)
-            if key in CONTACT_PERSONAL_FIELDS
-            else mask_personal(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [mask_personal(item) for item in value]
-    return value
+    return mask_fields(value, CONTACT_PERSONAL_FIELDS)

@@ -31,7 +31,7 @@ from typing import Any
 from ...orders import ZERO, Address, Customer, Order, OrderLine
 from ...schemas.rules import clean_text
 from .._money import pounds, split_line
-from .._people import is_uk_country, pick_mobile, split_full_name
+from .._people import is_uk_country, mask_fields, pick_mobile, split_full_name
 from ..assumptions import (
     RECPLUS_KNOWN_LINE_TYPES,
     RECPLUS_MOBILE_FIELDS,
@@ -398,13 +398,4 @@ def not_payable_reason(
 
 def mask_personal(value: Any) -> Any:
     """A copy of a REC+ body with every personal value replaced by ``"***"`` (blank stays blank)."""
-    if isinstance(value, Mapping):
-        return {
-            key: ("***" if item not in (None, "", {}, []) else item)
-            if key in PERSONAL_FIELDS
-            else mask_personal(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [mask_personal(item) for item in value]
-    return value
+    return mask_fields(value, PERSONAL_FIELDS)
