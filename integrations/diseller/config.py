@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...settings import ConfigurationError
+from .. import _config
 from .._http import require_https
 from ..assumptions import CONNECT_TIMEOUT, READ_TIMEOUT, WEBHOOK_SECRET_MIN_LENGTH
 
@@ -41,14 +42,7 @@ RESIDUAL_CHOICES = ("shipping", "refuse")
 SIGNATURE_SCHEMES = ("t-v1", "hex-body")
 
 #: The checkout transition → the setting whose value is written to the order (opt-in).
-WRITE_TRIGGERS: dict[str, str] = {
-    "quote_created": "STATUS_PENDING_FINANCE",
-    "quote_completed": "STATUS_PAID",
-    "order_on_hold": "STATUS_ON_HOLD",
-    "quote_cancelled": "STATUS_FINANCE_FAILED",
-    "quote_declined": "STATUS_FINANCE_FAILED",
-    "quote_expired": "STATUS_FINANCE_FAILED",
-}
+WRITE_TRIGGERS: dict[str, str] = _config.write_triggers("STATUS_")
 
 #: Defaults that are not secrets or URLs.
 DEFAULT_VAT_RATE = Decimal("20")
@@ -63,23 +57,12 @@ _FALSE = frozenset({"false", "0", "no", "off", ""})
 _NONE = frozenset({"none", "null"})
 
 
-def _text(raw: Any) -> str | None:
-    return None if raw is None or not str(raw).strip() else str(raw).strip()
+_text = _config.text
 
 
 def _names(raw: Any, key: str) -> tuple[str, ...] | None:
     """``None`` (not set) or the non-blank items of a list or comma-separated string."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, str):
-        items: list[str] = raw.split(",")
-    elif isinstance(raw, list | tuple | set | frozenset):
-        items = [str(item) for item in raw]
-    else:
-        raise ConfigurationError(
-            f"{PREFIX}{key} must be a list or a comma-separated string.", key=PREFIX + key
-        )
-    return tuple(item.strip() for item in items if item.strip())
+    return _config.names(raw, PREFIX, key)
 
 
 def _number(raw: Any, key: str, default: float, *, allow_zero: bool = False) -> float:
@@ -142,12 +125,7 @@ def _event(raw: Any, key: str, default: str) -> str | None:
 
 
 def _choice(raw: Any, key: str, choices: tuple[str, ...]) -> str:
-    value = (_text(raw) or choices[0]).lower()
-    if value not in choices:
-        raise ConfigurationError(
-            f"{PREFIX}{key} must be one of {', '.join(choices)}, not {value!r}.", key=PREFIX + key
-        )
-    return value
+    return _config.choice(raw, PREFIX, key, choices)
 
 
 @dataclass(frozen=True)
@@ -218,8 +196,7 @@ class DiSellerConfig:
         """The status to write to the order after *trigger*, or ``None`` (not written)."""
         if not self.write_back:
             return None
-        key = WRITE_TRIGGERS.get(trigger)
-        return self.write_statuses.get(key) if key else None
+        return _config.status_for(trigger, WRITE_TRIGGERS, self.write_statuses)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> DiSellerConfig:
@@ -257,7 +234,7 @@ class DiSellerConfig:
             refund_event=_event(get("REFUND_EVENT"), "REFUND_EVENT", DEFAULT_REFUND_EVENT),
             refund_on_cancel=_flag(get("REFUND_ON_CANCEL"), "REFUND_ON_CANCEL"),
             write_back=_flag(get("WRITE_BACK"), "WRITE_BACK"),
-            write_statuses={key: _text(get(key)) for key in sorted(set(WRITE_TRIGGERS.values()))},
+            write_statuses=_config.write_statuses(get, WRITE_TRIGGERS),
             order_page_url=_text(get("ORDER_PAGE_URL")),
             sales_channel=_text(get("SALES_CHANNEL")),
         )

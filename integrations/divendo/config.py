@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...settings import ConfigurationError
+from .. import _config
 from .._http import require_https
 from ..assumptions import CONNECT_TIMEOUT, READ_TIMEOUT
 
@@ -59,14 +60,7 @@ DEFAULT_MAX_CONNECTIONS = 2
 DEFAULT_POOL_TIMEOUT = 10.0
 
 #: The checkout transition → the setting holding the Divendo status id written (opt-in).
-WRITE_TRIGGERS: dict[str, str] = {
-    "quote_created": "STATUS_ID_PENDING_FINANCE",
-    "quote_completed": "STATUS_ID_PAID",
-    "order_on_hold": "STATUS_ID_ON_HOLD",
-    "quote_cancelled": "STATUS_ID_FINANCE_FAILED",
-    "quote_declined": "STATUS_ID_FINANCE_FAILED",
-    "quote_expired": "STATUS_ID_FINANCE_FAILED",
-}
+WRITE_TRIGGERS: dict[str, str] = _config.write_triggers("STATUS_ID_")
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
@@ -76,21 +70,13 @@ def _error(key: str, message: str) -> ConfigurationError:
     return ConfigurationError(f"{PREFIX}{key} {message}", key=PREFIX + key)
 
 
-def _text(raw: Any) -> str | None:
-    return None if raw is None or not str(raw).strip() else str(raw).strip()
+_text = _config.text
 
 
 def _names(raw: Any, key: str) -> frozenset[str] | None:
     """``None`` (not set) or the non-blank names of a list or comma-separated string."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, str):
-        items: list[str] = raw.split(",")
-    elif isinstance(raw, list | tuple | set | frozenset):
-        items = [str(item) for item in raw]
-    else:
-        raise _error(key, "must be a list or a comma-separated string.")
-    return frozenset(item.strip() for item in items if item.strip())
+    items = _config.names(raw, PREFIX, key)
+    return None if items is None else frozenset(items)
 
 
 def _number(raw: Any, key: str, default: float) -> float:
@@ -137,10 +123,7 @@ def _flag(raw: Any, key: str, default: bool) -> bool:
 
 
 def _choice(raw: Any, key: str, choices: tuple[str, ...]) -> str:
-    value = (_text(raw) or choices[0]).lower()
-    if value not in choices:
-        raise _error(key, f"must be one of {', '.join(choices)}, not {value!r}.")
-    return value
+    return _config.choice(raw, PREFIX, key, choices)
 
 
 def _shape(raw: Any) -> dict[str, str]:
@@ -231,8 +214,7 @@ class DivendoConfig:
         """The status id to write to the order after *trigger*, or ``None`` (not written)."""
         if not self.write_back:
             return None
-        key = WRITE_TRIGGERS.get(trigger)
-        return self.write_statuses.get(key) if key else None
+        return _config.status_for(trigger, WRITE_TRIGGERS, self.write_statuses)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> DivendoConfig:
@@ -265,7 +247,7 @@ class DivendoConfig:
                 get("REFUND_CANCELLED_LINES"), "REFUND_CANCELLED_LINES", True
             ),
             write_back=_flag(get("WRITE_BACK"), "WRITE_BACK", False),
-            write_statuses={key: _text(get(key)) for key in sorted(set(WRITE_TRIGGERS.values()))},
+            write_statuses=_config.write_statuses(get, WRITE_TRIGGERS),
             order_page_url=_text(get("ORDER_PAGE_URL")),
             sales_channel=_text(get("SALES_CHANNEL")),
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...settings import ConfigurationError
+from .. import _config
 from ..assumptions import (
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
@@ -28,14 +29,7 @@ WEBHOOK_AUTH_CHOICES = ("basic", "bearer")
 PREFIX = "DIVIDEBUY_RECPLUS_"
 
 #: The checkout transition → the setting whose value is written to the order's status.
-WRITE_TRIGGERS: dict[str, str] = {
-    "quote_created": "STATUS_PENDING_FINANCE",
-    "quote_completed": "STATUS_PAID",
-    "order_on_hold": "STATUS_ON_HOLD",
-    "quote_cancelled": "STATUS_FINANCE_FAILED",
-    "quote_declined": "STATUS_FINANCE_FAILED",
-    "quote_expired": "STATUS_FINANCE_FAILED",
-}
+WRITE_TRIGGERS: dict[str, str] = _config.write_triggers("STATUS_")
 
 
 def _names(raw: Any, key: str) -> frozenset[str] | None:
@@ -51,8 +45,7 @@ def _names(raw: Any, key: str) -> frozenset[str] | None:
     return frozenset(item.strip() for item in items if item.strip())
 
 
-def _text(raw: Any) -> str | None:
-    return None if raw is None or not str(raw).strip() else str(raw).strip()
+_text = _config.text
 
 
 def _seconds(raw: Any, key: str, default: float) -> float:
@@ -136,8 +129,7 @@ class RecPlusConfig:
 
     def status_for(self, trigger: str) -> str | None:
         """The status to write to the order after *trigger*, or ``None`` (not written)."""
-        key = WRITE_TRIGGERS.get(trigger)
-        return self.write_statuses.get(key) if key else None
+        return _config.status_for(trigger, WRITE_TRIGGERS, self.write_statuses)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> RecPlusConfig:
@@ -164,7 +156,7 @@ class RecPlusConfig:
             payment_method_ids=_names(get("PAYMENT_METHOD_IDS"), "PAYMENT_METHOD_IDS"),
             settle_statuses=_names(get("SETTLE_STATUSES"), "SETTLE_STATUSES") or frozenset(),
             refund_statuses=_names(get("REFUND_STATUSES"), "REFUND_STATUSES") or frozenset(),
-            write_statuses={key: _text(get(key)) for key in sorted(set(WRITE_TRIGGERS.values()))},
+            write_statuses=_config.write_statuses(get, WRITE_TRIGGERS),
             sales_channel=_text(get("SALES_CHANNEL")),
             webhook_auth=_webhook_auth(get),
             webhook_user=_text(get("WEBHOOK_USER")),
