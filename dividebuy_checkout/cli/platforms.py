@@ -14,7 +14,7 @@ no such order).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -99,6 +99,27 @@ def fake() -> None:
     """Run a local fake of a shop platform (stateful, with magic values; see docs/platforms.md)."""
 
 
+def _serve_fake(
+    name: str,
+    host: str,
+    port: int,
+    start: Callable[[], Any],
+    settings_line: Callable[[Any], str],
+) -> None:
+    """Start a platform fake's server, say where it listens and the settings that use it,
+    and serve until Ctrl-C: the three ``fake`` commands differ only in what they start."""
+    try:
+        server = start()
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
+    click.echo(f"{name} fake listening on {server.url}")
+    click.echo(f"Use it with: {settings_line(server)}")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
 @fake.command("recplus")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8766, show_default=True, type=click.IntRange(0, 65535))
@@ -113,19 +134,16 @@ def fake_recplus(host: str, port: int, slow_seconds: float | None) -> None:
     )
 
     config = FakeConfig() if slow_seconds is None else FakeConfig(slow_seconds=slow_seconds)
-    try:
-        server = RecPlusFakeServer(host, port, config, log_requests=True)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
-    click.echo(f"REC+ fake listening on {server.url}")
-    click.echo(
-        f"Use it with: {SOURCE_SETTING}=recplus DIVIDEBUY_RECPLUS_BASE_URL={server.api_url} "
-        "DIVIDEBUY_RECPLUS_API_USER=api DIVIDEBUY_RECPLUS_API_PASS=api-pass"
+    _serve_fake(
+        "REC+",
+        host,
+        port,
+        lambda: RecPlusFakeServer(host, port, config, log_requests=True),
+        lambda server: (
+            f"{SOURCE_SETTING}=recplus DIVIDEBUY_RECPLUS_BASE_URL={server.api_url} "
+            "DIVIDEBUY_RECPLUS_API_USER=api DIVIDEBUY_RECPLUS_API_PASS=api-pass"
+        ),
     )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("Stopped.")
 
 
 @fake.command("diseller")
@@ -146,19 +164,16 @@ def fake_diseller(host: str, port: int, slow_seconds: float | None) -> None:
         if slow_seconds is None
         else DiSellerFakeConfig(slow_seconds=slow_seconds)
     )
-    try:
-        server = DiSellerFakeServer(host, port, config, log_requests=True)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
-    click.echo(f"DiSeller fake listening on {server.url}")
-    click.echo(
-        f"Use it with: {SOURCE_SETTING}=diseller DIVIDEBUY_DISELLER_BASE_URL={server.api_url} "
-        "DIVIDEBUY_DISELLER_API_KEY=test-api-key"
+    _serve_fake(
+        "DiSeller",
+        host,
+        port,
+        lambda: DiSellerFakeServer(host, port, config, log_requests=True),
+        lambda server: (
+            f"{SOURCE_SETTING}=diseller DIVIDEBUY_DISELLER_BASE_URL={server.api_url} "
+            "DIVIDEBUY_DISELLER_API_KEY=test-api-key"
+        ),
     )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("Stopped.")
 
 
 @fake.command("divendo")
@@ -189,20 +204,17 @@ def fake_divendo(
         changes["max_connections"] = max_connections
     if slow_seconds is not None:
         changes["slow_seconds"] = slow_seconds
-    try:
-        server = DivendoFakeServer(host, port, DivendoFakeConfig(**changes), log_requests=True)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
-    click.echo(f"Divendo fake listening on {server.url}")
-    click.echo(
-        f"Use it with: {SOURCE_SETTING}=divendo DIVIDEBUY_DIVENDO_BASE_URL={server.url} "
-        f"DIVIDEBUY_DIVENDO_CLIENT_ID={DEFAULT_CLIENT_ID} "
-        f"DIVIDEBUY_DIVENDO_CLIENT_SECRET={DEFAULT_CLIENT_SECRET}"
+    _serve_fake(
+        "Divendo",
+        host,
+        port,
+        lambda: DivendoFakeServer(host, port, DivendoFakeConfig(**changes), log_requests=True),
+        lambda server: (
+            f"{SOURCE_SETTING}=divendo DIVIDEBUY_DIVENDO_BASE_URL={server.url} "
+            f"DIVIDEBUY_DIVENDO_CLIENT_ID={DEFAULT_CLIENT_ID} "
+            f"DIVIDEBUY_DIVENDO_CLIENT_SECRET={DEFAULT_CLIENT_SECRET}"
+        ),
     )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("Stopped.")
 
 
 @click.group()
