@@ -45,8 +45,9 @@ from typing import Any
 from ...orders import ZERO, Address, Customer, Order, OrderLine
 from ...schemas.rules import clean_text
 from ...settings import ConfigurationError
-from .._money import pounds, require_gbp
+from .._money import require_gbp
 from .._people import is_uk_country, mask_fields, match_title, pick_mobile
+from .._reading import OrderReader
 from ..errors import MappingError
 from ..results import MappedOrder
 from .config import PREFIX
@@ -180,34 +181,11 @@ def contact_id(raw: Mapping[str, Any], shape: DivendoOrderShape | None = None) -
     return value if value and len(value) <= 64 and "/" not in value else None
 
 
-class _Reader:
-    """Reads money and quantities from one order, collecting notes as it goes."""
+class _Reader(OrderReader):
+    """Reads money and quantities from one Divendo order; a refusal cites the field (V5)."""
 
     def __init__(self, order_id: str) -> None:
-        self.order_id = order_id
-        self.notes: list[str] = []
-
-    def fail(self, reason: str, detail: str | None = None) -> MappingError:
-        return MappingError(reason, detail=detail, platform=PLATFORM, order_id=self.order_id)
-
-    def money(self, value: object, field: str) -> Decimal:
-        try:
-            read = pounds(value, field)
-        except MappingError as exc:
-            raise self.fail(exc.reason, detail=f"V5: {field}") from None
-        if read.note:
-            self.notes.append(read.note)
-        return read.amount
-
-    def quantity(self, value: object, field: str) -> int:
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(
-                f"The shop's order has a line with an unusable quantity ({field}).",
-                detail=f"V5: {field}",
-            )
-        return value
+        super().__init__(order_id, PLATFORM, cite_field=True)
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ from typing import Any
 
 from ...orders import ZERO, Address, Customer, Order, OrderLine
 from ...schemas.rules import clean_text
-from .._money import pounds, split_line
+from .._money import split_line
 from .._people import is_uk_country, mask_fields, pick_mobile, split_full_name
+from .._reading import OrderReader
 from ..assumptions import (
     RECPLUS_KNOWN_LINE_TYPES,
     RECPLUS_MOBILE_FIELDS,
@@ -67,31 +68,11 @@ PERSONAL_FIELDS = frozenset(
 )
 
 
-class _Reader:
+class _Reader(OrderReader):
     """Reads money and numbers from one REC+ order, collecting notes as it goes."""
 
     def __init__(self, order_id: str) -> None:
-        self.order_id = order_id
-        self.notes: list[str] = []
-
-    def fail(self, reason: str, detail: str | None = None) -> MappingError:
-        return MappingError(reason, detail=detail, platform=PLATFORM, order_id=self.order_id)
-
-    def money(self, value: object, field: str, *, allow_negative: bool = False) -> Decimal:
-        try:
-            read = pounds(value, field, allow_negative=allow_negative)
-        except MappingError as exc:
-            raise self.fail(exc.reason) from None
-        if read.note:
-            self.notes.append(read.note)
-        return read.amount
-
-    def quantity(self, value: object, field: str) -> int:
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(f"The shop's order has a line with an unusable quantity ({field}).")
-        return value
+        super().__init__(order_id, PLATFORM)
 
     def rate(self, value: object, field: str) -> Decimal | None:
         if value is None or value == "":
