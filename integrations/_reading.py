@@ -2,7 +2,7 @@
 
 REC+ and Divendo map an order field by field; each refusal must name the platform and the
 order (the operator log and the shopper's page say why), and each float artefact dropped
-from an amount is noted (``order show`` lists the notes). :class:`OrderReader` is that one
+from an amount is noted (``order show`` lists the notes). :class:`FieldReader` is that one
 rule; a platform subclasses it for readings of its own (REC+'s VAT percentages).
 """
 
@@ -13,10 +13,10 @@ from decimal import Decimal
 from ._money import pounds
 from .errors import MappingError
 
-__all__ = ["OrderReader"]
+__all__ = ["FieldReader"]
 
 
-class OrderReader:
+class FieldReader:
     """Reads money and quantities from one order, collecting notes as it goes.
 
     With *cite_field*, a refused amount or quantity carries ``V5: <field>`` as its detail

@@ -47,7 +47,7 @@ from ...schemas.rules import clean_text
 from ...settings import ConfigurationError
 from .._money import require_gbp
 from .._people import is_uk_country, mask_fields, match_title, pick_mobile
-from .._reading import OrderReader
+from .._reading import FieldReader
 from ..errors import MappingError
 from ..results import MappedOrder
 from .config import PREFIX
@@ -181,7 +181,7 @@ def contact_id(raw: Mapping[str, Any], shape: DivendoOrderShape | None = None) -
     return value if value and len(value) <= 64 and "/" not in value else None
 
 
-class _Reader(OrderReader):
+class _Reader(FieldReader):
     """Reads money and quantities from one Divendo order; a refusal cites the field (V5)."""
 
     def __init__(self, order_id: str) -> None:

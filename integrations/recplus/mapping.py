@@ -32,7 +32,7 @@ from ...orders import ZERO, Address, Customer, Order, OrderLine
 from ...schemas.rules import clean_text
 from .._money import split_line
 from .._people import is_uk_country, mask_fields, pick_mobile, split_full_name
-from .._reading import OrderReader
+from .._reading import FieldReader
 from ..assumptions import (
     RECPLUS_KNOWN_LINE_TYPES,
     RECPLUS_MOBILE_FIELDS,
@@ -68,7 +68,7 @@ PERSONAL_FIELDS = frozenset(
 )
 
 
-class _Reader(OrderReader):
+class _Reader(FieldReader):
     """Reads money and numbers from one REC+ order, collecting notes as it goes."""
 
     def __init__(self, order_id: str) -> None:
