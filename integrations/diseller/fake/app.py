@@ -18,7 +18,6 @@ defining ``add_webhook_routes(app, state)``, is installed that way at start-up.
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -28,8 +27,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ....money import dumps, loads
-from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault, parse_fault_status
+from ....money import loads
+from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault
+from ..._fakeapp import JSON, ArmRefused, arm_fault, bearer_token, is_loopback
+from ..._fakeapp import json_response as _json
 from .magic import magic_for
 from .state import DiSellerFakeState, FakeError
 
@@ -58,7 +59,6 @@ ROUTES = (
 MAX_BODY = 4 * 1024 * 1024
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
-JSON = "application/json; charset=utf-8"
 MALFORMED_BODY = b'{"id": "ord_malformed", "customer_id": "cust_gb_1", "items": [{"prod'
 WRONG_SHAPE_BODY = b'["not", "an", "order"]'
 _TYPES = {401: "authentication_error", 429: "rate_limit_error"}
@@ -95,13 +95,6 @@ def _error(
     return _json(error.envelope(), status, headers)
 
 
-def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    response = Response(dumps(body), status=status, content_type=JSON)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
 def _body(request: Request) -> Any:
     data = request.get_data(cache=True)
     if not data.strip():
@@ -122,17 +115,7 @@ def _object(request: Request) -> dict[str, Any]:
 
 
 def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def _loopback(address: str | None) -> bool:
-    if address is None:
-        return True
-    try:
-        return ipaddress.ip_address(address.split("%")[0]).is_loopback
-    except ValueError:
-        return False
+    return bearer_token(request.headers.get("Authorization", ""))
 
 
 def _page(request: Request, items: list[dict[str, Any]], what: str) -> Response:
@@ -341,7 +324,7 @@ class DiSellerFakeApp:
     # -- admin -------------------------------------------------------------------------------
 
     def _admin(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
-        if not _loopback(request.remote_addr):
+        if not is_loopback(request.remote_addr):
             return _error(403, "The fake's admin API answers loopback only.")
         extra = self._extra.get(endpoint)
         if extra is not None:
@@ -388,18 +371,7 @@ class DiSellerFakeApp:
         return _json({"offset": f"{offset:.3f}", "now": int(self.state.now())})
 
     def _arm(self, body: Mapping[str, Any]) -> Response:
-        route = body.get("route")
-        if route not in ROUTES:
-            raise FakeError(400, f"route must be one of {', '.join(ROUTES)}.", param="route")
-        fault = parse_fault_status(body.get("status"))
-        if fault is None:
-            raise FakeError(
-                400,
-                "status must be an HTTP error status, slow, malformed or wrong-shape.",
-                param="status",
-            )
-        times = body.get("times", 1)
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise FakeError(400, "times must be a whole number of 1 or more.", param="times")
-        self.state.arm_fault(str(route), fault, times)
-        return _json({"armed": {"route": route, "times": times, **fault.to_json()}}, 201)
+        try:
+            return arm_fault(self.state, body, ROUTES)
+        except ArmRefused as exc:
+            raise FakeError(400, exc.message, param=exc.param) from None

@@ -14,9 +14,6 @@ error, never a traceback.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import logging
 import re
 import time
@@ -29,8 +26,17 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ....money import dumps, loads
-from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault, parse_fault_status
+from ....money import loads
+from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault
+from ..._fakeapp import (
+    JSON,
+    ArmRefused,
+    arm_fault,
+    basic_credentials,
+    bearer_token,
+    is_loopback,
+)
+from ..._fakeapp import json_response as _json
 from .magic import EMPTY_204, magic_for
 from .state import ORDER_STATUSES, DivendoFakeState
 
@@ -60,7 +66,6 @@ THROTTLED = (
 )
 MAX_BODY = 8 * 1024 * 1024
 MAX_COUNT = 25
-JSON = "application/json; charset=utf-8"
 MALFORMED_BODY = b'{"id": "5668f38d46fc510c6c0d4705", "lines": [{"id": "56'
 WRONG_SHAPE_BODY = b'["not", "an", "order"]'
 _MESSAGES = {
@@ -77,13 +82,6 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 class _Request(Request):
     max_content_length = MAX_BODY
-
-
-def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    response = Response(dumps(body), status=status, content_type=JSON)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def _message(status: int, message: str | None = None) -> Response:
@@ -107,29 +105,12 @@ def _body(request: Request) -> Any:
         raise _BadRequest("The request body is not valid JSON.") from None
 
 
-def _loopback(address: str | None) -> bool:
-    if address is None:
-        return True
-    try:
-        return ipaddress.ip_address(address.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
 def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    return bearer_token(request.headers.get("Authorization", ""))
 
 
 def _basic(request: Request) -> tuple[str, str] | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user, password
+    return basic_credentials(request.headers.get("Authorization", ""))
 
 
 def parse_when(value: object) -> datetime:
@@ -372,7 +353,7 @@ class DivendoFakeApp:
     # -- admin -------------------------------------------------------------------------------
 
     def _admin(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
-        if not _loopback(request.remote_addr):
+        if not is_loopback(request.remote_addr):
             return _message(403, "The fake's admin API answers loopback only.")
         state = self.state
         try:
@@ -440,16 +421,7 @@ class DivendoFakeApp:
     def _arm(self, body: Any) -> Response:
         if not isinstance(body, dict):
             raise _BadRequest('Send {"route": ..., "status": ..., "times": n}.')
-        route = body.get("route")
-        if route not in ROUTES:
-            raise _BadRequest(f"route must be one of {', '.join(ROUTES)}.")
-        fault = parse_fault_status(body.get("status"))
-        if fault is None:
-            raise _BadRequest(
-                "status must be an HTTP error status, slow, malformed or wrong-shape."
-            )
-        times = body.get("times", 1)
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise _BadRequest("times must be a whole number of 1 or more.")
-        self.state.arm_fault(str(route), fault, times)
-        return _json({"armed": {"route": route, "times": times, **fault.to_json()}}, 201)
+        try:
+            return arm_fault(self.state, body, ROUTES)
+        except ArmRefused as exc:
+            raise _BadRequest(exc.message) from None

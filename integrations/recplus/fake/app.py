@@ -10,9 +10,6 @@ only, never slowed, never faulted). Bad input is always a 4xx JSON error.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,8 +19,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ....money import dumps, loads
-from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault, parse_fault_status
+from ....money import loads
+from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault
+from ..._fakeapp import JSON, ArmRefused, arm_fault, basic_credentials, is_loopback
+from ..._fakeapp import json_response as _json
 from .magic import SUPPRESSED_ERROR, magic_for
 from .page import admin_page
 from .state import UPDATABLE_FIELDS, RecPlusFakeState
@@ -40,7 +39,6 @@ ROUTES = ("ORDERS_LIST", "ORDER_GET", "ORDER_UPDATE")
 MAX_BODY = 8 * 1024 * 1024
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 25
-JSON = "application/json; charset=utf-8"
 MALFORMED_BODY = b'{"href": "\\/orders\\/1.json", "id": 1, "lines": [{"id": 19'
 WRONG_SHAPE_BODY = b'["not", "an", "order"]'
 _MESSAGES = {
@@ -66,13 +64,6 @@ def _errors(status: int, message: str | None = None) -> dict[str, Any]:
     return {"errors": [{"status": status, "message": message or _MESSAGES.get(status, "Error")}]}
 
 
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(dumps(body), status=status, content_type=JSON)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
 class _BadRequest(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -94,23 +85,7 @@ def _body(request: Request) -> Any:
 
 
 def _basic(request: Request) -> tuple[str | None, str | None]:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None, None
-    try:
-        user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None, None
-    return user, password
-
-
-def _loopback(address: str | None) -> bool:
-    if address is None:
-        return True
-    try:
-        return ipaddress.ip_address(address.split("%")[0]).is_loopback
-    except ValueError:
-        return False
+    return basic_credentials(request.headers.get("Authorization", "")) or (None, None)
 
 
 def _basic_view(order: dict[str, Any]) -> dict[str, Any]:
@@ -294,7 +269,7 @@ class RecPlusFakeApp:
     # -- admin -------------------------------------------------------------------------------
 
     def _admin(self, request: Request, endpoint: str, args: Mapping[str, Any]) -> Response:
-        if not _loopback(request.remote_addr):
+        if not is_loopback(request.remote_addr):
             return _json(_errors(403, "The fake's admin API answers loopback only."), 403)
         state = self.state
         if endpoint == "admin_page":
@@ -375,16 +350,7 @@ class RecPlusFakeApp:
     def _arm(self, body: Any) -> Response:
         if not isinstance(body, dict):
             raise _BadRequest('Send {"route": ..., "status": ..., "times": n}.')
-        route = body.get("route")
-        if route not in ROUTES:
-            raise _BadRequest(f"route must be one of {', '.join(ROUTES)}.")
-        fault = parse_fault_status(body.get("status"))
-        if fault is None:
-            raise _BadRequest(
-                "status must be an HTTP error status, slow, malformed or wrong-shape."
-            )
-        times = body.get("times", 1)
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise _BadRequest("times must be a whole number of 1 or more.")
-        self.state.arm_fault(str(route), fault, times)
-        return _json({"armed": {"route": route, "times": times, **fault.to_json()}}, 201)
+        try:
+            return arm_fault(self.state, body, ROUTES)
+        except ArmRefused as exc:
+            raise _BadRequest(exc.message) from None
