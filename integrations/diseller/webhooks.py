@@ -50,6 +50,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from .._webhook_side import WebhookSide
 from ..events import EventKind, PlatformEvent
 from ..webhooks import BadEvent, RefusedEvent
 from .config import DiSellerConfig
@@ -306,21 +307,10 @@ def _cancel(
     ]
 
 
-class DiSellerWebhooks:
+class DiSellerWebhooks(WebhookSide[DiSellerConfig, OrderReader]):
     """The DiSeller side of :class:`~..webhooks.WebhookIntake` and of the status write-back."""
 
     name = PLATFORM
-
-    def __init__(
-        self,
-        config: DiSellerConfig,
-        source: OrderReader,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.config = config
-        self.source = source
-        self._clock = clock or (lambda: datetime.now(UTC))
 
     @property
     def configured(self) -> bool:
@@ -358,9 +348,6 @@ class DiSellerWebhooks:
         return events_from_delivery(body, self.config, self.source, has_checkout, now=self._clock())
 
     # -- write-back (opt-in: DIVIDEBUY_DISELLER_WRITE_BACK) ---------------------------------
-
-    def status_for(self, trigger: str) -> str | None:
-        return self.config.status_for(trigger)
 
     def write_status(self, order_id: str, value: str) -> Any:
         write = getattr(getattr(self.source, "source", self.source), "write_status", None)

@@ -23,10 +23,11 @@ import base64
 import binascii
 import hmac
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .._webhook_side import WebhookSide
 from ..assumptions import RECPLUS_JSON_TYPES
 from ..events import EventKind, PlatformEvent
 from .client import RecPlusOrderSource, StatusWrite
@@ -100,21 +101,10 @@ def events_from_order(
     return []
 
 
-class RecPlusWebhooks:
+class RecPlusWebhooks(WebhookSide[RecPlusConfig, RecPlusOrderSource]):
     """The REC+ side of :class:`~..webhooks.WebhookIntake` and of the status write-back."""
 
     name = PLATFORM
-
-    def __init__(
-        self,
-        config: RecPlusConfig,
-        source: RecPlusOrderSource,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.config = config
-        self.source = source
-        self._clock = clock or (lambda: datetime.now(UTC))
 
     @property
     def configured(self) -> bool:
@@ -163,9 +153,6 @@ class RecPlusWebhooks:
         return events_from_order(fresh, self.config, observed)
 
     # -- write-back ----------------------------------------------------------------------
-
-    def status_for(self, trigger: str) -> str | None:
-        return self.config.status_for(trigger)
 
     def write_status(self, order_id: str, value: str) -> StatusWrite:
         return self.source.write_status(order_id, value)
