@@ -20,13 +20,14 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from ....money import loads
-from ....sandbox.faults import Fault, FaultQueue
+from ....sandbox.faults import FaultQueue
+from ..._fakestate import FakeState
 
 __all__ = [
     "DEFAULT_STATUSES",
@@ -181,7 +182,7 @@ def _text(body: Mapping[str, Any], field: str, *, required: bool = True) -> str 
     return value.strip()
 
 
-class DiSellerFakeState:
+class DiSellerFakeState(FakeState[DiSellerFakeConfig]):
     """The fake DiSeller account's data. Every method is thread-safe."""
 
     def __init__(
@@ -267,30 +268,10 @@ class DiSellerFakeState:
         with self._lock:
             self._reset_locked()
 
-    # -- config and clock --------------------------------------------------------------------
-
-    @property
-    def config(self) -> DiSellerFakeConfig:
-        return self._config
-
-    def configure(self, **changes: Any) -> DiSellerFakeConfig:
-        with self._lock:
-            self._config = replace(self._config, **changes)
-            return self._config
-
-    def now(self) -> float:
-        """Seconds since the epoch on the fake's clock (the given clock + the admin offset)."""
-        return self._clock() + self._offset
+    # -- clock (config, now and advance_clock: FakeState) -----------------------------------
 
     def iso_now(self) -> str:
         return datetime.fromtimestamp(self.now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    def advance_clock(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("The fake's clock only moves forward.")
-        with self._lock:
-            self._offset += seconds
-            return self._offset
 
     # -- events ------------------------------------------------------------------------------
 
@@ -562,34 +543,7 @@ class DiSellerFakeState:
                 raise FakeError(404, f"No such product: '{product_id}'", code="resource_missing")
         return {"id": product_id, "deleted": True}
 
-    # -- faults, counters, request log -------------------------------------------------------
-
-    def arm_fault(self, route: str, fault: Fault, times: int = 1) -> None:
-        with self._lock:
-            self._faults.add(route, fault, times)
-
-    def take_fault(self, route: str) -> Fault | None:
-        with self._lock:
-            return self._faults.take(route)
-
-    def clear_faults(self) -> int:
-        with self._lock:
-            return self._faults.clear()
-
-    def count_call(self, route: str) -> None:
-        with self._lock:
-            self._calls[route] += 1
-
-    def calls(self, route: str) -> int:
-        """How many API requests *route* (``PRODUCT_GET``…) received since the last reset."""
-        with self._lock:
-            return self._calls[route]
-
-    def record_request(self, method: str, path: str, status: int) -> None:
-        with self._lock:
-            self._requests.append(
-                {"at": f"{self.now():.3f}", "method": method, "path": path, "status": status}
-            )
+    # -- faults, counters, request log: FakeState ---------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """What ``GET /_fake/state`` shows (no customer details: ids and statuses)."""

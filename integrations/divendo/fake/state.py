@@ -23,7 +23,8 @@ from importlib import resources
 from typing import Any
 
 from ....money import loads
-from ....sandbox.faults import Fault, FaultQueue
+from ....sandbox.faults import FaultQueue
+from ..._fakestate import FakeFaults
 
 __all__ = [
     "BIG_ORDER_ID",
@@ -142,7 +143,7 @@ class _Token:
     revoked: bool = False
 
 
-class DivendoFakeState:
+class DivendoFakeState(FakeFaults):
     """The fake Divendo account's data. Every method is thread-safe."""
 
     def __init__(
@@ -299,19 +300,7 @@ class DivendoFakeState:
         with self._lock:
             self.throttled += 1
 
-    # -- faults and the request log ------------------------------------------------------------
-
-    def arm_fault(self, route: str, fault: Fault, times: int = 1) -> None:
-        with self._lock:
-            self._faults.add(route, fault, times)
-
-    def take_fault(self, route: str) -> Fault | None:
-        with self._lock:
-            return self._faults.take(route)
-
-    def clear_faults(self) -> int:
-        with self._lock:
-            return self._faults.clear()
+    # -- the request log (faults: FakeFaults) ---------------------------------------------------
 
     def record(self, route: str, method: str, path: str, status: int) -> None:
         with self._lock:

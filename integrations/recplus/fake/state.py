@@ -14,13 +14,14 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from typing import Any
 
 from ....money import loads
-from ....sandbox.faults import Fault, FaultQueue
+from ....sandbox.faults import FaultQueue
+from ..._fakestate import FakeState
 from .webhooks import WebhookSender
 
 __all__ = [
@@ -109,7 +110,7 @@ class StatusWriteRecord:
     dry_run: bool = False
 
 
-class RecPlusFakeState:
+class RecPlusFakeState(FakeState[FakeConfig]):
     """The fake REC+ site's data. Every method is thread-safe."""
 
     def __init__(
@@ -144,31 +145,11 @@ class RecPlusFakeState:
         with self._lock:
             self._reset_locked()
 
-    # -- config and clock --------------------------------------------------------------------
-
-    @property
-    def config(self) -> FakeConfig:
-        return self._config
-
-    def configure(self, **changes: Any) -> FakeConfig:
-        with self._lock:
-            self._config = replace(self._config, **changes)
-            return self._config
-
-    def now(self) -> float:
-        """Seconds since the epoch on the fake's clock (wall clock + admin offset)."""
-        return self._clock() + self._offset
+    # -- clock (config, now and advance_clock: FakeState) -----------------------------------
 
     def site_time(self) -> str:
         """Now as REC+ writes dates: naive ``YYYY-MM-DDTHH:MM:SS`` (site time)."""
         return datetime.fromtimestamp(self.now()).strftime("%Y-%m-%dT%H:%M:%S")
-
-    def advance_clock(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("The fake's clock only moves forward.")
-        with self._lock:
-            self._offset += seconds
-            return self._offset
 
     # -- auth --------------------------------------------------------------------------------
 
@@ -265,33 +246,7 @@ class RecPlusFakeState:
         with self._lock:
             return list(self._writes)
 
-    # -- faults, counters, request log -------------------------------------------------------
-
-    def arm_fault(self, route: str, fault: Fault, times: int = 1) -> None:
-        with self._lock:
-            self._faults.add(route, fault, times)
-
-    def take_fault(self, route: str) -> Fault | None:
-        with self._lock:
-            return self._faults.take(route)
-
-    def clear_faults(self) -> int:
-        with self._lock:
-            return self._faults.clear()
-
-    def count_call(self, route: str) -> None:
-        with self._lock:
-            self._calls[route] += 1
-
-    def calls(self, route: str) -> int:
-        with self._lock:
-            return self._calls[route]
-
-    def record_request(self, method: str, path: str, status: int) -> None:
-        with self._lock:
-            self._requests.append(
-                {"at": f"{self.now():.3f}", "method": method, "path": path, "status": status}
-            )
+    # -- faults, counters, request log: FakeState ---------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """What ``GET /_fake/state`` shows."""
