@@ -12,22 +12,27 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
-from ..money import dumps
-from ..sandbox.faults import Fault, parse_fault_status
+from ..money import dumps, loads
+from ..sandbox.faults import MALFORMED, WRONG_SHAPE, Fault, parse_fault_status
 
 __all__ = [
     "JSON",
     "ArmRefused",
+    "BadRequest",
     "FaultTarget",
+    "RetryMagic",
     "arm_fault",
     "basic_credentials",
     "bearer_token",
+    "canned_reply",
+    "chosen_fault",
     "is_loopback",
+    "json_body",
     "json_response",
 ]
 
@@ -70,6 +75,60 @@ def basic_credentials(authorization: str) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return user, password
+
+
+class BadRequest(Exception):
+    """Input a fake refuses with a 4xx; each fake words the reply in its platform's envelope."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def json_body(request: Request, *, form_field: str | None = None) -> Any:
+    """The request's JSON (``None`` when empty); with *form_field*, a form post carries the
+    JSON in that field (REC+'s ``packet``). Not JSON: :class:`BadRequest`."""
+    data = request.get_data(cache=True)
+    if not data.strip():
+        return None
+    if form_field is not None and request.mimetype == "application/x-www-form-urlencoded":
+        packet = request.form.get(form_field)
+        data = packet.encode() if packet else b""
+    try:
+        return loads(data)
+    except (ValueError, RecursionError):
+        raise BadRequest("The request body is not valid JSON.") from None
+
+
+class RetryMagic(Protocol):
+    """A magic id's entry that answers with a fault and, for a 429, its ``Retry-After``."""
+
+    @property
+    def fault(self) -> Fault | None: ...
+
+    @property
+    def retry_after(self) -> str | None: ...
+
+
+def chosen_fault(
+    magic: RetryMagic | None, take: Callable[[], Fault | None]
+) -> tuple[Fault | None, str | None]:
+    """``(fault, Retry-After)`` for a call: the magic id's, else the next armed one (*take*),
+    whose 429 asks to retry after one second."""
+    if magic is not None:
+        return magic.fault, magic.retry_after
+    fault = take()
+    return fault, "1" if fault is not None and fault.status == 429 else None
+
+
+def canned_reply(fault: Fault, malformed: bytes, wrong_shape: bytes) -> Response | None:
+    """The 200 with a broken body a ``malformed`` or ``wrong-shape`` fault answers; else None."""
+    if fault.kind == MALFORMED:
+        return Response(malformed, 200, content_type=JSON)
+    if fault.kind == WRONG_SHAPE:
+        return Response(wrong_shape, 200, content_type=JSON)
+    return None
 
 
 class ArmRefused(ValueError):

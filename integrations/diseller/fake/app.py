@@ -27,9 +27,17 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ....money import loads
-from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault
-from ..._fakeapp import JSON, ArmRefused, arm_fault, bearer_token, is_loopback
+from ....sandbox.faults import SLOW
+from ..._fakeapp import (
+    ArmRefused,
+    BadRequest,
+    arm_fault,
+    bearer_token,
+    canned_reply,
+    chosen_fault,
+    is_loopback,
+    json_body,
+)
 from ..._fakeapp import json_response as _json
 from .magic import magic_for
 from .state import DiSellerFakeState, FakeError
@@ -96,12 +104,9 @@ def _error(
 
 
 def _body(request: Request) -> Any:
-    data = request.get_data(cache=True)
-    if not data.strip():
-        return None
     try:
-        return loads(data)
-    except (ValueError, RecursionError):
+        return json_body(request)
+    except BadRequest:
         raise FakeError(
             400, "Invalid JSON in the request body.", code="parameter_invalid"
         ) from None
@@ -256,22 +261,14 @@ class DiSellerFakeApp:
 
     def _reply(self, request: Request, route: str, args: Mapping[str, Any]) -> Response:
         state = self.state
-        fault: Fault | None = None
-        retry_after: str | None = None
         magic = magic_for(str(args.get("order_id", "")))
-        if magic is not None:
-            fault, retry_after = magic.fault, magic.retry_after
-        else:
-            fault = state.take_fault(route)
-            if fault is not None and fault.status == 429:
-                retry_after = "1"
+        fault, retry_after = chosen_fault(magic, lambda: state.take_fault(route))
         if fault is not None:
+            canned = canned_reply(fault, MALFORMED_BODY, WRONG_SHAPE_BODY)
             if fault.kind == SLOW:
                 self._sleep(state.config.slow_seconds)
-            elif fault.kind == MALFORMED:
-                return Response(MALFORMED_BODY, 200, content_type=JSON)
-            elif fault.kind == WRONG_SHAPE:
-                return Response(WRONG_SHAPE_BODY, 200, content_type=JSON)
+            elif canned is not None:
+                return canned
             else:
                 status = fault.status or 500
                 return _error(status, headers={"Retry-After": retry_after} if retry_after else None)

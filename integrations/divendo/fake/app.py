@@ -26,16 +26,18 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ....money import loads
-from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault
+from ....sandbox.faults import SLOW, Fault
 from ..._fakeapp import (
     JSON,
     ArmRefused,
     arm_fault,
     basic_credentials,
     bearer_token,
+    canned_reply,
     is_loopback,
 )
+from ..._fakeapp import BadRequest as _BadRequest
+from ..._fakeapp import json_body as _body
 from ..._fakeapp import json_response as _json
 from .magic import EMPTY_204, magic_for
 from .state import ORDER_STATUSES, DivendoFakeState
@@ -86,23 +88,6 @@ class _Request(Request):
 
 def _message(status: int, message: str | None = None) -> Response:
     return _json({"message": message or _MESSAGES.get(status, "Error")}, status)
-
-
-class _BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def _body(request: Request) -> Any:
-    data = request.get_data(cache=True)
-    if not data.strip():
-        return None
-    try:
-        return loads(data)
-    except (ValueError, RecursionError):
-        raise _BadRequest("The request body is not valid JSON.") from None
 
 
 def _bearer(request: Request) -> str | None:
@@ -235,10 +220,9 @@ class DivendoFakeApp:
         if fault.kind == SLOW:
             self._sleep(self.state.config.slow_seconds)
             return _message(404)
-        if fault.kind == MALFORMED:
-            return Response(MALFORMED_BODY, 200, content_type=JSON)
-        if fault.kind == WRONG_SHAPE:
-            return Response(WRONG_SHAPE_BODY, 200, content_type=JSON)
+        canned = canned_reply(fault, MALFORMED_BODY, WRONG_SHAPE_BODY)
+        if canned is not None:
+            return canned
         if fault.kind == EMPTY_204:
             return Response(b"", 204, content_type=JSON)
         status = fault.status or 500

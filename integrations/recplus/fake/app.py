@@ -19,9 +19,17 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ....money import loads
-from ....sandbox.faults import MALFORMED, SLOW, WRONG_SHAPE, Fault
-from ..._fakeapp import JSON, ArmRefused, arm_fault, basic_credentials, is_loopback
+from ....sandbox.faults import SLOW
+from ..._fakeapp import (
+    ArmRefused,
+    arm_fault,
+    basic_credentials,
+    canned_reply,
+    chosen_fault,
+    is_loopback,
+    json_body,
+)
+from ..._fakeapp import BadRequest as _BadRequest
 from ..._fakeapp import json_response as _json
 from .magic import SUPPRESSED_ERROR, magic_for
 from .page import admin_page
@@ -64,24 +72,8 @@ def _errors(status: int, message: str | None = None) -> dict[str, Any]:
     return {"errors": [{"status": status, "message": message or _MESSAGES.get(status, "Error")}]}
 
 
-class _BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 def _body(request: Request) -> Any:
-    data = request.get_data(cache=True)
-    if not data.strip():
-        return None
-    if request.mimetype == "application/x-www-form-urlencoded":
-        packet = request.form.get("packet")  # REC+: "send the JSON in a packet param"
-        data = packet.encode() if packet else b""
-    try:
-        return loads(data)
-    except (ValueError, RecursionError):
-        raise _BadRequest("The request body is not valid JSON.") from None
+    return json_body(request, form_field="packet")  # REC+: "send the JSON in a packet param"
 
 
 def _basic(request: Request) -> tuple[str | None, str | None]:
@@ -173,22 +165,14 @@ class RecPlusFakeApp:
         if refused is not None:
             headers = {"WWW-Authenticate": 'Basic realm="REC+ API"'} if refused == 401 else None
             return _json(_errors(refused), refused, headers)
-        retry_after: str | None = None
-        fault: Fault | None = None
         magic = magic_for(str(args.get("order_id", "")))
-        if magic is not None:
-            fault, retry_after = magic.fault, magic.retry_after
-        else:
-            fault = state.take_fault(route)
-            if fault is not None and fault.status == 429:
-                retry_after = "1"
+        fault, retry_after = chosen_fault(magic, lambda: state.take_fault(route))
         if fault is not None:
+            canned = canned_reply(fault, MALFORMED_BODY, WRONG_SHAPE_BODY)
             if fault.kind == SLOW:
                 self._sleep(state.config.slow_seconds)
-            elif fault.kind == MALFORMED:
-                return Response(MALFORMED_BODY, 200, content_type=JSON)
-            elif fault.kind == WRONG_SHAPE:
-                return Response(WRONG_SHAPE_BODY, 200, content_type=JSON)
+            elif canned is not None:
+                return canned
             elif fault.kind == SUPPRESSED_ERROR:
                 return _json(_errors(fault.status or 404), 200)
             else:
