@@ -150,6 +150,13 @@ def _page(request: Request, items: list[dict[str, Any]], what: str) -> Response:
     return _json({"data": page, "has_more": start + limit < len(items), "total": len(items)})
 
 
+def _found(item: dict[str, Any] | None, what: str, item_id: str) -> Response:
+    """*item* as JSON, or DiSeller's 404 ``resource_missing`` naming the *what* not found."""
+    if item is None:
+        raise FakeError(404, f"No such {what}: '{item_id}'", code="resource_missing")
+    return _json(item)
+
+
 class DiSellerFakeApp:
     """The fake DiSeller API as a WSGI application; ``state`` is what tests steer."""
 
@@ -282,12 +289,7 @@ class DiSellerFakeApp:
         if route == "ORDERS_LIST":
             return _page(request, state.list_orders(), "order")
         if route == "ORDER_GET":
-            order = state.get_order(args["order_id"])
-            if order is None:
-                raise FakeError(
-                    404, f"No such order: '{args['order_id']}'", code="resource_missing"
-                )
-            return _json(order)
+            return _found(state.get_order(args["order_id"]), "order", args["order_id"])
         if route == "ORDER_UPDATE":
             return _json(state.update_order(args["order_id"], _object(request)))
         if route == "ORDER_CREATE":
@@ -295,23 +297,13 @@ class DiSellerFakeApp:
         if route == "CUSTOMERS_LIST":
             return _page(request, state.list_customers(), "customer")
         if route == "CUSTOMER_GET":
-            customer = state.get_customer(args["item_id"])
-            if customer is None:
-                raise FakeError(
-                    404, f"No such customer: '{args['item_id']}'", code="resource_missing"
-                )
-            return _json(customer)
+            return _found(state.get_customer(args["item_id"]), "customer", args["item_id"])
         if route == "CUSTOMER_CREATE":
             return _json(state.create_customer(_object(request)))
         if route == "PRODUCTS_LIST":
             return _page(request, state.list_products(), "product")
         if route == "PRODUCT_GET":
-            product = state.get_product(args["item_id"])
-            if product is None:
-                raise FakeError(
-                    404, f"No such product: '{args['item_id']}'", code="resource_missing"
-                )
-            return _json(product)
+            return _found(state.get_product(args["item_id"]), "product", args["item_id"])
         if route == "PRODUCT_CREATE":
             return _json(state.create_product(_object(request)))
         if route == "PRODUCT_UPDATE":
