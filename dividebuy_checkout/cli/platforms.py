@@ -120,12 +120,29 @@ def _serve_fake(
         click.echo("Stopped.")
 
 
-@fake.command("recplus")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8766, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
+def _listen_options(port: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--host`` and ``--port`` (default *port*) of a ``fake`` command."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--port", default=port, show_default=True, type=click.IntRange(0, 65535)
+        )(command)
+        return click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+        )(command)
+
+    return decorate
+
+
+#: ``--slow-seconds`` of a ``fake`` command (how long its ``slow`` magic and faults wait)
+_slow_seconds = click.option(
     "--slow-seconds", type=click.FloatRange(min=0), default=None, help="How long 'slow' waits."
 )
+
+
+@fake.command("recplus")
+@_listen_options(8766)
+@_slow_seconds
 def fake_recplus(host: str, port: int, slow_seconds: float | None) -> None:
     """A REC+ site's orders API on loopback (Full API login api / api-pass)."""
     from ..integrations.recplus.fake import (  # type: ignore[import-not-found]  # mapped: see cli/checkout.py
@@ -147,11 +164,8 @@ def fake_recplus(host: str, port: int, slow_seconds: float | None) -> None:
 
 
 @fake.command("diseller")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8767, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--slow-seconds", type=click.FloatRange(min=0), default=None, help="How long 'slow' waits."
-)
+@_listen_options(8767)
+@_slow_seconds
 def fake_diseller(host: str, port: int, slow_seconds: float | None) -> None:
     """DiSeller's API on loopback (API key test-api-key, Starter plan: 1,000 requests/hour)."""
     from ..integrations.diseller.fake import (  # type: ignore[import-not-found]  # mapped: see cli/checkout.py
@@ -177,17 +191,14 @@ def fake_diseller(host: str, port: int, slow_seconds: float | None) -> None:
 
 
 @fake.command("divendo")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8768, show_default=True, type=click.IntRange(0, 65535))
+@_listen_options(8768)
 @click.option(
     "--max-connections",
     type=click.IntRange(min=1),
     default=None,
     help="Simultaneous connections per account before the throttling error (default 5).",
 )
-@click.option(
-    "--slow-seconds", type=click.FloatRange(min=0), default=None, help="How long 'slow' waits."
-)
+@_slow_seconds
 def fake_divendo(
     host: str, port: int, max_connections: int | None, slow_seconds: float | None
 ) -> None:
