@@ -13,13 +13,30 @@ from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from importlib import resources
 from typing import Any, Generic, TypeVar
 
+from ..money import loads
 from ..sandbox.faults import Fault, FaultQueue
 
-__all__ = ["FakeFaults", "FakeState"]
+__all__ = ["FakeFaults", "FakeState", "platform_fixture", "platform_fixture_object"]
 
 ConfigT = TypeVar("ConfigT")
+
+
+def platform_fixture(platform: str, name: str) -> Any:
+    """A fixture shipped in the package (``<platform>/fixtures/<name>``), decoded with
+    Decimals: package data, so the fakes in the wheel serve the same seed as the tree."""
+    package = f"dividebuy_checkout.integrations.{platform}"
+    return loads(resources.files(package).joinpath("fixtures", name).read_bytes())
+
+
+def platform_fixture_object(platform: str, name: str) -> dict[str, Any]:
+    """:func:`platform_fixture` for a fixture that is one JSON object (an order, a contact)."""
+    body = platform_fixture(platform, name)
+    if not isinstance(body, dict):  # pragma: no cover - our own files
+        raise ValueError(f"fixture {name} is not a JSON object")
+    return body
 
 
 class FakeFaults:

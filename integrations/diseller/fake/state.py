@@ -22,12 +22,10 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
-from ....money import loads
 from ....sandbox.faults import FaultQueue
-from ..._fakestate import FakeState
+from ..._fakestate import FakeState, platform_fixture
 
 __all__ = [
     "DEFAULT_STATUSES",
@@ -74,8 +72,7 @@ Listener = Callable[[dict[str, Any]], None]
 
 def load_fixture(name: str) -> Any:
     """A fixture shipped in the package (``diseller/fixtures/<name>``), decoded with Decimals."""
-    data = resources.files("dividebuy_checkout.integrations.diseller").joinpath("fixtures", name)
-    return loads(data.read_bytes())
+    return platform_fixture("diseller", name)
 
 
 class FakeError(Exception):

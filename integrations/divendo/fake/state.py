@@ -19,12 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from importlib import resources
 from typing import Any
 
-from ....money import loads
 from ....sandbox.faults import FaultQueue
-from ..._fakestate import FakeFaults
+from ..._fakestate import FakeFaults, platform_fixture_object
 
 __all__ = [
     "BIG_ORDER_ID",
@@ -70,11 +68,7 @@ SEED_CONTACTS = (f"contact_{SEED_CONTACT_ID}.json",)
 
 def load_fixture(name: str) -> dict[str, Any]:
     """A fixture shipped in the package (``divendo/fixtures/<name>``), decoded with Decimals."""
-    data = resources.files("dividebuy_checkout.integrations.divendo").joinpath("fixtures", name)
-    body = loads(data.read_bytes())
-    if not isinstance(body, dict):  # pragma: no cover - our own files
-        raise ValueError(f"fixture {name} is not a JSON object")
-    return body
+    return platform_fixture_object("divendo", name)
 
 
 def big_order(lines: int = 300) -> dict[str, Any]:

@@ -16,12 +16,10 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from typing import Any
 
-from ....money import loads
 from ....sandbox.faults import FaultQueue
-from ..._fakestate import FakeState
+from ..._fakestate import FakeState, platform_fixture_object
 from .webhooks import WebhookSender
 
 __all__ = [
@@ -66,11 +64,7 @@ SEED_FIXTURES = ("order_112312.json", "order_500001.json")
 
 def load_fixture(name: str) -> dict[str, Any]:
     """A fixture shipped in the package (``recplus/fixtures/<name>``), decoded with Decimals."""
-    data = resources.files("dividebuy_checkout.integrations.recplus").joinpath("fixtures", name)
-    body = loads(data.read_bytes())
-    if not isinstance(body, dict):  # pragma: no cover - our own files
-        raise ValueError(f"fixture {name} is not a JSON object")
-    return body
+    return platform_fixture_object("recplus", name)
 
 
 @dataclass(frozen=True)
