@@ -10,7 +10,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,20 +156,34 @@ def test_the_sixth_simultaneous_request_gets_the_throttling_error_and_a_closed_c
     assert state["in_flight"] == {DEFAULT_CLIENT_ID: 0}
 
 
-def test_counting_connections_refuses_a_connection_over_the_cap(http, fake):
-    headers = bearer(http)
-    fake.state.configure(limit_on="connections", max_connections=1, throttle_status=503)
-    holder = threading.Thread(
-        target=lambda: httpx.get(f"{fake.url}/orders/slow", headers=headers, timeout=10)
+def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the fake never got there"
+        time.sleep(0.005)
+
+
+def test_counting_connections_refuses_a_connection_over_the_cap():
+    # a server of its own: no other test's connection (keep-alive, or closing) is counted
+    config = DivendoFakeConfig(
+        limit_on="connections", max_connections=1, throttle_status=503, slow_seconds=3.0
     )
-    holder.start()
-    while fake.state.in_flight() < 1:
-        pass
-    with httpx.Client(base_url=fake.url, timeout=10) as second:
-        refused = second.get("/orders/ord-uk-1", headers=headers)
-    holder.join()
-    assert refused.status_code == 503 and refused.headers["Connection"] == "close"
-    assert fake.state.peak_connections >= 2 and fake.state.throttled == 1
+    with DivendoFakeServer(config=config) as fake:
+        reply = httpx.post(
+            f"{fake.url}/oauth2/token", data=GRANT, headers={"Authorization": BASIC}, timeout=10
+        )
+        headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        _wait_for(lambda: fake.state.open_connections == 0)  # the token's connection is gone
+        holder = threading.Thread(
+            target=lambda: httpx.get(f"{fake.url}/orders/slow", headers=headers, timeout=10)
+        )
+        holder.start()
+        _wait_for(lambda: fake.state.in_flight() >= 1)  # the slow order holds its connection
+        with httpx.Client(base_url=fake.url, timeout=10) as second:
+            refused = second.get("/orders/ord-uk-1", headers=headers)
+        holder.join()
+        assert refused.status_code == 503 and refused.headers["Connection"] == "close"
+        assert fake.state.peak_connections >= 2 and fake.state.throttled == 1
 
 
 # -- orders and contacts ------------------------------------------------------------------------
