@@ -75,6 +75,7 @@ _ERROR = _object(
     {
         "error": _string(description="a code a program can compare"),
         "message": _string(description="what went wrong, for a person"),
+        "field": _string(description="the one field at fault (a webhook's bad_event)"),
         "field_errors": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": _TEXT},
@@ -192,7 +193,12 @@ _WIDGET_TERMS = _object(
 
 _WEBHOOK_COUNTS = ("received", "recorded", "duplicates", "ignored")
 _WEBHOOK_RECEIVED = _object(
-    {name: {"type": "integer", "minimum": 0} for name in _WEBHOOK_COUNTS},
+    {
+        **{name: {"type": "integer", "minimum": 0} for name in _WEBHOOK_COUNTS},
+        # only where a platform refuses an authentic event (DiSeller's RefusedEvent): a 200,
+        # since resending cannot fix it
+        "rejected": {"type": "integer", "minimum": 0},
+    },
     required=_WEBHOOK_COUNTS,
 )
 
@@ -242,11 +248,21 @@ SECURITY_SCHEMES: dict[str, Schema] = {
         "scheme": "bearer",
         "description": "the platform's webhook token (REC+: WEBHOOK_AUTH=bearer)",
     },
+    "webhookDiSellerSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-DiSeller-Signature",
+        "description": "DiSeller's signature of the raw body with the shared webhook secret",
+    },
 }
 
 _SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "backoffice": [{"backofficeKey": []}],
-    "webhook": [{"webhookBasic": []}, {"webhookBearer": []}],
+    "webhook": [
+        {"webhookBasic": []},
+        {"webhookBearer": []},
+        {"webhookDiSellerSignature": []},
+    ],
 }
 
 
@@ -414,7 +430,11 @@ _REFUND_ANSWERS: dict[int, tuple[str, Schema | None]] = {
 
 _WEBHOOK_ANSWERS: dict[int, tuple[str, Schema | None]] = {
     200: ("read: events recorded, duplicates, ignored", _ref("WebhookReceived")),
-    400: ("not a JSON object", _ref("Error")),
+    400: (
+        "not a JSON object (bad_body), or an authentic event missing a field"
+        " (bad_event, DiSeller: error, field, message)",
+        _ref("Error"),
+    ),
     401: ("the credential is missing or wrong; nothing recorded", _ref("Error")),
     403: ("no webhook credential is configured for this platform", _ref("Error")),
     404: ("not a platform this shop knows", _ref("Error")),

@@ -112,3 +112,30 @@ def test_the_document_is_valid_openapi_3_1_and_its_schemas_are_valid_json_schema
         if endpoint.endpoint.startswith("webhook"):
             assert endpoint.security == "webhook"
             assert {401, 403, 413, 415} <= set(endpoint.responses)
+
+
+def test_the_webhook_answers_describe_diseller_bad_and_refused_events_and_its_signature() -> None:
+    # integrations/webhooks.py: a signed DiSeller event missing a field is a 400 bad_event
+    # naming the field; a refused one a 200 with "rejected"; the signature header a scheme
+    document = openapi_document("/dividebuy")
+    components = document["components"]
+    scheme = components["securitySchemes"]["webhookDiSellerSignature"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == (
+        "apiKey",
+        "header",
+        "X-DiSeller-Signature",
+    )
+    webhook = document["paths"]["/dividebuy/webhooks/{platform}"]["post"]
+    assert {"webhookDiSellerSignature": []} in webhook["security"]
+    assert "bad_event" in webhook["responses"]["400"]["description"]
+    received = jsonschema_rs.validator_for(
+        {**components["schemas"]["WebhookReceived"], "components": components}
+    )
+    counts = {"received": 1, "recorded": 0, "duplicates": 0, "ignored": 0}
+    assert received.is_valid({**counts, "rejected": 1})
+    assert not received.is_valid({**counts, "rejected": -1})
+    error = jsonschema_rs.validator_for(
+        {**components["schemas"]["Error"], "components": components}
+    )
+    assert error.is_valid({"error": "bad_event", "field": "data.id", "message": "missing"})
+    assert not error.is_valid({"error": "bad_event", "field": 3, "message": "missing"})
