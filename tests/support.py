@@ -9,14 +9,16 @@ Tests import it as ``support`` (pytest puts ``tests/`` on ``sys.path``); benches
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -157,3 +159,68 @@ def copy_clean_checkout(destination: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
     return destination
+
+
+@contextmanager
+def running_demo(
+    args: Sequence[str], patterns: Mapping[str, re.Pattern[str]], *, start_timeout: float = 60.0
+) -> Iterator[dict[str, str]]:
+    """``python -m examples.flask_shop *args`` (what ``dev.py shop`` runs) as a real process,
+    with no ``DIVIDEBUY_*`` from the test's environment; yields, by name, the first group of
+    each pattern as its start-up lines print it (the shop's, sandbox's and fake's addresses…).
+    The process is stopped with SIGTERM at the end (killed if it does not stop)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examples.flask_shop", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    found: dict[str, str] = {}
+    output: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            for name, pattern in patterns.items():
+                match = pattern.search(line.rstrip())
+                if match:
+                    found[name] = match.group(1)
+            if len(found) == len(patterns):
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + start_timeout
+    while not ready.wait(0.2):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("The demo did not start:\n" + "".join(output))
+    try:
+        yield found
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token"
+    return match.group(1)
+
+
+def eventually(condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
+    """Wait until *condition* holds (background work: a poll, a webhook), or fail naming *what*."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)

@@ -6,19 +6,13 @@ refunds it there."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
 import pytest
-from support import ANSWERS, ROOT, press_at_dividebuy
+from support import ANSWERS, csrf_token, eventually, press_at_dividebuy, running_demo
 
 from dividebuy_checkout.money import loads
 
@@ -33,59 +27,8 @@ EMAIL = "ann.lee@example.co.uk"
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "examples.flask_shop", "--platform", "diseller", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    found: dict[str, str] = {}
-    output: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            for name, pattern in PATTERNS.items():
-                match = pattern.search(line)
-                if match:
-                    found[name] = match.group(1)
-            if len(found) == len(PATTERNS):
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + 60
-    while not ready.wait(0.2):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("The demo did not start:\n" + "".join(output))
-    try:
+    with running_demo(("--platform", "diseller", "--port", "0"), PATTERNS) as found:
         yield found
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token"
-    return match.group(1)
-
-
-def _wait(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 20
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
 
 
 def test_the_demo_answers_on_the_shop_and_the_fakes_admin_page(demo: dict[str, str]) -> None:
@@ -109,13 +52,18 @@ def test_pay_complete_and_refund_a_diseller_order(demo: dict[str, str]) -> None:
         assert page.status_code == 200 and f'value="{ORDER}"' in page.text
         found = http.post(
             pay.split("?")[0],
-            data={"csrf_token": _token(page.text), "order_number": ORDER, "email": EMAIL},
+            data={"csrf_token": csrf_token(page.text), "order_number": ORDER, "email": EMAIL},
         )
         assert found.status_code == 303, found.text
         form = http.get(shop + found.headers["location"])
         assert "1,298.00" in form.text  # £1,249.00 sofa + £49.00 shipping, from minor units
         terms = re.findall(r'name="term" type="radio" value="(\d+)"', form.text)
-        data = {"csrf_token": _token(form.text), **ANSWERS, "term": terms[0], "submit": "Continue"}
+        data = {
+            "csrf_token": csrf_token(form.text),
+            **ANSWERS,
+            "term": terms[0],
+            "submit": "Continue",
+        }
         sent = http.post(shop + found.headers["location"], data=data)
         assert sent.status_code == 303, sent.text
         back = press_at_dividebuy(sent.headers["location"], "complete")
@@ -134,7 +82,7 @@ def test_pay_complete_and_refund_a_diseller_order(demo: dict[str, str]) -> None:
         assert pressed.status_code == 303, pressed.text
 
     press("complete")
-    _wait(lambda: sandbox_state()["settle_calls"] == 1, "the settlement at the sandbox")
+    eventually(lambda: sandbox_state()["settle_calls"] == 1, "the settlement at the sandbox")
     press("refund", amount="15000")
     refunds = sandbox_state()["refunds"]
     assert isinstance(refunds, list) and [r["amount"] for r in refunds] == [Decimal("150.00")]

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +29,7 @@ from dividebuy_checkout.integrations.divendo.poll import events_from_order, uk_d
 from dividebuy_checkout.integrations.errors import MappingError
 from dividebuy_checkout.integrations.events import EventKind, EventProcessor
 from dividebuy_checkout.integrations.polling import PollReport, build_poller, poll
-from support import ANSWERS, ROOT, press_at_dividebuy
+from support import ANSWERS, csrf_token, eventually, press_at_dividebuy, running_demo
 
 from dividebuy_checkout import DivideBuyClient
 from dividebuy_checkout.backoffice import BackOfficeService
@@ -698,57 +696,8 @@ DEMO_PATTERNS = {
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVIDEBUY_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "examples.flask_shop", *DEMO_ARGS],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    found: dict[str, str] = {}
-    output: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            for name, pattern in DEMO_PATTERNS.items():
-                match = pattern.search(line.rstrip())
-                if match:
-                    found[name] = match.group(1)
-            if len(found) == len(DEMO_PATTERNS):
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(60):
-        process.kill()
-        pytest.fail("The demo did not start:\n" + "".join(output))
-    try:
+    with running_demo(DEMO_ARGS, DEMO_PATTERNS) as found:
         yield found
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token"
-    return match.group(1)
-
-
-def _eventually(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
 
 
 def test_the_demo_pays_then_settles_a_shipped_order_and_refunds_a_cancelled_line(
@@ -761,7 +710,7 @@ def test_the_demo_pays_then_settles_a_shipped_order_and_refunds_a_cancelled_line
         found = http.post(
             pay.split("?")[0],
             data={
-                "csrf_token": _csrf(page.text),
+                "csrf_token": csrf_token(page.text),
                 "order_number": "ord-uk-1",
                 "email": "jane@example.co.uk",
             },
@@ -769,7 +718,12 @@ def test_the_demo_pays_then_settles_a_shipped_order_and_refunds_a_cancelled_line
         assert found.status_code == 303, found.text
         form = http.get(shop + found.headers["location"])
         terms = re.findall(r'name="term" type="radio" value="(\d+)"', form.text)
-        data = {"csrf_token": _csrf(form.text), **ANSWERS, "term": terms[0], "submit": "Continue"}
+        data = {
+            "csrf_token": csrf_token(form.text),
+            **ANSWERS,
+            "term": terms[0],
+            "submit": "Continue",
+        }
         sent = http.post(shop + found.headers["location"], data=data)
         assert sent.status_code == 303, sent.text
         back = press_at_dividebuy(sent.headers["location"], "complete")
@@ -781,9 +735,9 @@ def test_the_demo_pays_then_settles_a_shipped_order_and_refunds_a_cancelled_line
 
     assert sandbox_state()["settle_calls"] == 0
     httpx.post(demo["ship"], json={}, timeout=10).raise_for_status()
-    _eventually(lambda: sandbox_state()["settle_calls"] == 1, "the poll to settle the order")
+    eventually(lambda: sandbox_state()["settle_calls"] == 1, "the poll to settle the order")
     httpx.post(demo["cancel"], json={}, timeout=10).raise_for_status()
-    _eventually(lambda: len(sandbox_state()["refunds"]) == 1, "the poll to refund the line")
+    eventually(lambda: len(sandbox_state()["refunds"]) == 1, "the poll to refund the line")
     [refund] = sandbox_state()["refunds"]
     assert Decimal(str(refund["amount"])) == Decimal("1299.00")
     time.sleep(1.5)  # three more polls: nothing more is sent
