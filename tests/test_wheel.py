@@ -14,6 +14,7 @@ import sys
 import venv
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import copy_clean_checkout  # tests/support.py
@@ -147,69 +148,78 @@ def test_installed_wheel_runs_the_sandbox_and_the_cli(wheel, tmp_path):
                 timeout=60,
             )
             assert done.returncode == 0 and expected in done.stdout, done.stderr
-        # the REC+ fake runs from the wheel and serves the seed's order from its package data
-        fake = subprocess.Popen(
-            [str(bin_dir / "dividebuy-checkout"), "fake", "recplus", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=clean_env,
-            cwd=tmp_path,
-        )
-        try:
-            fake_line = fake.stdout.readline()
-            assert "REC+ fake listening on http://127.0.0.1:" in fake_line, fake_line
-            fake_url = fake_line.split("listening on ")[1].strip()
-            shown = subprocess.run(
-                [str(bin_dir / "dividebuy-checkout"), "order", "show", "112312", "--json"],
-                capture_output=True,
-                text=True,
-                env={
-                    **clean_env,
-                    "DIVIDEBUY_ORDER_SOURCE": "recplus",
-                    "DIVIDEBUY_RECPLUS_BASE_URL": f"{fake_url}/api/v1",
-                    "DIVIDEBUY_RECPLUS_API_USER": "api",
-                    "DIVIDEBUY_RECPLUS_API_PASS": "api-pass",
-                },
-                cwd=tmp_path,
-                timeout=60,
+        # each platform's fake runs from the wheel and serves orders from its package data,
+        # read back through the installed adapter (REC+: the seed's order, total £0.00)
+        for platform, order_id, total, settings in (
+            ("recplus", "112312", "0.00", RECPLUS_SETTINGS),
+            ("diseller", "ord_gb_1", "1298.00", DISELLER_SETTINGS),
+            ("divendo", "ord-uk-1", "1299.00", DIVENDO_SETTINGS),
+        ):
+            shown = _order_from_installed_fake(
+                bin_dir, platform, order_id, settings, env=clean_env, cwd=tmp_path
             )
-            assert shown.returncode == 0, shown.stderr
-            assert json.loads(shown.stdout)["order"]["total"] == "0.00"
-        finally:
-            fake.terminate()
-            fake.wait(timeout=10)
-        # the DiSeller fake too: a GBP order read through the installed adapter
-        diseller = subprocess.Popen(
-            [str(bin_dir / "dividebuy-checkout"), "fake", "diseller", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=clean_env,
-            cwd=tmp_path,
-        )
-        try:
-            line = diseller.stdout.readline()
-            assert "DiSeller fake listening on http://127.0.0.1:" in line, line
-            diseller_url = line.split("listening on ")[1].strip()
-            shown = subprocess.run(
-                [str(bin_dir / "dividebuy-checkout"), "order", "show", "ord_gb_1", "--json"],
-                capture_output=True,
-                text=True,
-                env={
-                    **clean_env,
-                    "DIVIDEBUY_ORDER_SOURCE": "diseller",
-                    "DIVIDEBUY_DISELLER_BASE_URL": f"{diseller_url}/v1",
-                    "DIVIDEBUY_DISELLER_API_KEY": "test-api-key",
-                },
-                cwd=tmp_path,
-                timeout=60,
-            )
-            assert shown.returncode == 0, shown.stderr
-            assert json.loads(shown.stdout)["order"]["total"] == "1298.00"
-        finally:
-            diseller.terminate()
-            diseller.wait(timeout=10)
+            assert shown["order"]["total"] == total, platform
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
+
+
+#: the settings that point an installed adapter at its fake (``{url}``: the fake's address)
+RECPLUS_SETTINGS = {
+    "DIVIDEBUY_RECPLUS_BASE_URL": "{url}/api/v1",
+    "DIVIDEBUY_RECPLUS_API_USER": "api",
+    "DIVIDEBUY_RECPLUS_API_PASS": "api-pass",
+}
+DISELLER_SETTINGS = {
+    "DIVIDEBUY_DISELLER_BASE_URL": "{url}/v1",
+    "DIVIDEBUY_DISELLER_API_KEY": "test-api-key",
+}
+DIVENDO_SETTINGS = {
+    "DIVIDEBUY_DIVENDO_BASE_URL": "{url}",
+    "DIVIDEBUY_DIVENDO_CLIENT_ID": "divendo-client",
+    "DIVIDEBUY_DIVENDO_CLIENT_SECRET": "divendo-secret-0123456789",
+}
+
+
+def _order_from_installed_fake(
+    bin_dir: Path,
+    platform: str,
+    order_id: str,
+    settings: dict[str, str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+) -> dict[str, Any]:
+    """``dividebuy-checkout fake PLATFORM`` from the wheel, then ``order show ORDER_ID --json``
+    through the installed adapter pointed at it: the JSON shown."""
+    fake = subprocess.Popen(
+        [str(bin_dir / "dividebuy-checkout"), "fake", platform, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+    try:
+        assert fake.stdout is not None
+        line = fake.stdout.readline()
+        assert " fake listening on http://127.0.0.1:" in line, line
+        url = line.split("listening on ")[1].strip()
+        shown = subprocess.run(
+            [str(bin_dir / "dividebuy-checkout"), "order", "show", order_id, "--json"],
+            capture_output=True,
+            text=True,
+            env={
+                **env,
+                "DIVIDEBUY_ORDER_SOURCE": platform,
+                **{key: value.format(url=url) for key, value in settings.items()},
+            },
+            cwd=cwd,
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        result: dict[str, Any] = json.loads(shown.stdout)
+        return result
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
