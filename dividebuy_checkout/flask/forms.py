@@ -122,7 +122,7 @@ class ApplicationForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped:
 
 
 class CancelForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped: FlaskForm is Any
-    """"Cancel this application" on the return page: only its CSRF token is checked."""
+    """The "Cancel this application" form on the return page: only its CSRF token is checked."""
 
 
 def prefill(form: ApplicationForm, order: Order, asked: Collection[str]) -> None:
