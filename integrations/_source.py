@@ -16,6 +16,7 @@ checkout does about a refusal is one rule, kept here so the three cannot drift a
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
@@ -68,11 +69,12 @@ def write_failure(exc: PlatformError, *, refusals: Mapping[int, str]) -> StatusW
     return StatusWrite("retry", exc.status, str(exc))
 
 
-class ClosingSource:
+class ClosingSource(ABC):
     """``with source: …`` closes the source's connections however the block ends."""
 
-    def close(self) -> None:  # pragma: no cover - every source defines its own
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None:
+        """Close the source's connections (each platform's client closes its own)."""
 
     def __enter__(self) -> Self:
         return self

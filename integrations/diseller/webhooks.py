@@ -52,6 +52,7 @@ from zoneinfo import ZoneInfo
 
 from .._webhook_side import WebhookSide
 from ..events import EventKind, PlatformEvent
+from ..results import StatusWrite
 from ..webhooks import BadEvent, RefusedEvent
 from .config import DiSellerConfig
 from .signature import HEADER, SCHEME_HEX_BODY, SignatureInvalid, verify
@@ -351,6 +352,6 @@ class DiSellerWebhooks(WebhookSide[DiSellerConfig, OrderReader]):
 
     def write_status(self, order_id: str, value: str) -> Any:
         write = getattr(getattr(self.source, "source", self.source), "write_status", None)
-        if write is None:
-            raise NotImplementedError("this DiSeller order source cannot write statuses")
+        if write is None:  # a shop's own source given to the webhooks: resending cannot help
+            return StatusWrite("rejected", None, "this DiSeller order source cannot write statuses")
         return write(order_id, value)

@@ -991,3 +991,21 @@ def test_the_opt_in_status_write_back_goes_through_the_webhook_side(
     shop.platform.writeback.wait()
     writes = shop.fake.state.writes
     assert [(w["order_id"], w["status"]) for w in writes] == [(ORDER, "paid")]
+
+
+def test_write_back_through_a_source_that_cannot_write_is_rejected_not_a_crash() -> None:
+    # a shop's own order source handed to the webhooks has no write_status: the outbox row
+    # is rejected (resending cannot help) instead of failing every retry with a traceback
+    from dividebuy_checkout.integrations.diseller.webhooks import DiSellerWebhooks
+
+    config = DiSellerConfig.from_mapping(
+        {"DIVIDEBUY_DISELLER_API_KEY": API_KEY, "DIVIDEBUY_DISELLER_WEBHOOK_SECRETS": [SECRET]}
+    )
+
+    class ReadOnly:
+        def read_order(self, order_id: str) -> dict[str, Any]:
+            return {"id": order_id, "status": "completed"}
+
+    written = DiSellerWebhooks(config, ReadOnly()).write_status("ord_1", "paid")
+    assert (written.outcome, written.status) == ("rejected", None)
+    assert "cannot write statuses" in written.message
